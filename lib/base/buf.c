@@ -1,0 +1,95 @@
+/*
+ * buf.c -- growable byte buffers with a ceiling.
+ */
+#include <siphon/base.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void siphon_buf_init(siphon_buf *b, size_t max)
+{
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->max = max;
+}
+
+static int reserve(siphon_buf *b, size_t extra)
+{
+    if (extra > SIZE_MAX - b->len - 1)
+        return SIPHON_ETOOBIG;
+    size_t need = b->len + extra + 1; /* keep room for a NUL terminator */
+    if (b->max && need - 1 > b->max)
+        return SIPHON_ETOOBIG;
+    if (need <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *p = realloc(b->p, cap);
+    if (!p)
+        return SIPHON_ENOMEM;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+int siphon_buf_append(siphon_buf *b, const void *p, size_t n)
+{
+    int rc = reserve(b, n);
+    if (rc)
+        return rc;
+    if (n)
+        memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = 0;
+    return 0;
+}
+
+int siphon_buf_append_str(siphon_buf *b, siphon_str s)
+{
+    return siphon_buf_append(b, s.p, s.len);
+}
+
+int siphon_buf_append_c(siphon_buf *b, const char *s)
+{
+    return siphon_buf_append(b, s, strlen(s));
+}
+
+int siphon_buf_printf(siphon_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return SIPHON_EINVAL;
+    int rc = reserve(b, (size_t)n);
+    if (rc)
+        return rc;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+char *siphon_buf_take(siphon_buf *b, size_t *len)
+{
+    char *p = b->p;
+    if (len)
+        *len = b->len;
+    if (!p)
+        p = calloc(1, 1);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    return p;
+}
+
+void siphon_buf_free(siphon_buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}

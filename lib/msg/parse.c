@@ -1,0 +1,628 @@
+/*
+ * parse.c -- the first pass over a SIP message: start line, header field
+ * index and body framing.
+ *
+ * RFC 3261 §7.1 (Request-Line), §7.2 (Status-Line), §7.3 (header fields,
+ * folding), §7.5 and §18.3 (framing, Content-Length), §25.1 (ABNF);
+ * RFC 4475 §3.1.2.7-10 for the Request-Line deviations a liberal parser may
+ * tolerate. Typed header values are parsed later, on demand (typed*.c).
+ */
+#include "msg_internal.h"
+#include "scan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void siphon_parse_opts_default(siphon_parse_opts *o)
+{
+    o->max_msg_size = 4u << 20;
+    o->max_headers = 256;
+    o->max_line = 32u << 10;
+    o->strict = false;
+    o->stream = false;
+}
+
+void msg_perr(siphon_perr *err, size_t offset, const char *header,
+              const char *rule, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    err->offset = offset;
+    err->header = header;
+    err->rule = rule;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->text, sizeof err->text, fmt, ap);
+    va_end(ap);
+}
+
+bool msg_finding(siphon_msg *m, siphon_finding_level level, const char *rule,
+                 const char *rfc, const char *header, size_t offset,
+                 const char *text)
+{
+    /* the same rule at the same place is reported once, even when typed
+     * access re-parses a header */
+    for (const siphon_finding *f = m->findings; f; f = f->next)
+        if (f->offset == offset && strcmp(f->rule, rule) == 0)
+            return m->opts.strict && level == SIPHON_FINDING_TOLERATED;
+    siphon_finding *f = siphon_arena_alloc(&m->arena, sizeof *f);
+    if (f) {
+        f->level = level;
+        f->rule = rule;
+        f->rfc = rfc;
+        f->header = header;
+        f->offset = offset;
+        f->text = text;
+        if (m->findings_tail)
+            m->findings_tail->next = f;
+        else
+            m->findings = f;
+        m->findings_tail = f;
+    }
+    return m->opts.strict && level == SIPHON_FINDING_TOLERATED;
+}
+
+size_t msg_unfold(siphon_str v, char *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v.len; i++) {
+        char c = v.p[i];
+        if (c == '\r' || c == '\n') {
+            /* a line break inside a value is always folding (the framer
+             * ended the field at the first break not followed by WSP) */
+            while (i + 1 < v.len && (v.p[i + 1] == '\r' || v.p[i + 1] == '\n' ||
+                                     v.p[i + 1] == ' ' || v.p[i + 1] == '\t'))
+                i++;
+            /* collapse with whitespace already written before the break */
+            while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+                n--;
+            out[n++] = ' ';
+            continue;
+        }
+        out[n++] = c;
+    }
+    return n;
+}
+
+/* ---- start line -------------------------------------------------------- */
+
+static size_t off(const siphon_msg *m, const char *p)
+{
+    return (size_t)(p - m->bytes);
+}
+
+/* "SIP/" 1*DIGIT "." 1*DIGIT; "SIP" is case-insensitive (RFC 3261 §7.1
+ * and RFC 2234 string literals). */
+static bool is_sip_version(const char *p, size_t len)
+{
+    if (len < 7 || (p[0] | 0x20) != 's' || (p[1] | 0x20) != 'i' ||
+        (p[2] | 0x20) != 'p' || p[3] != '/')
+        return false;
+    size_t i = 4, d1 = 0, d2 = 0;
+    while (i < len && cc((unsigned char)p[i], CC_DIGIT))
+        i++, d1++;
+    if (i >= len || p[i] != '.')
+        return false;
+    i++;
+    while (i < len && cc((unsigned char)p[i], CC_DIGIT))
+        i++, d2++;
+    return i == len && d1 > 0 && d2 > 0;
+}
+
+static int parse_status_line(siphon_msg *m, const char *p, const char *end,
+                             siphon_perr *err)
+{
+    const char *sp = memchr(p, ' ', (size_t)(end - p));
+    if (!sp || !is_sip_version(p, (size_t)(sp - p))) {
+        msg_perr(err, 0, NULL, "SIP-Version",
+                 "status line does not start with SIP/x.y and a space");
+        return SIPHON_EPARSE;
+    }
+    m->version = siphon_str_make(p, (size_t)(sp - p));
+    const char *c = sp + 1;
+    const char *ce = c;
+    while (ce < end && cc((unsigned char)*ce, CC_DIGIT))
+        ce++;
+    if (ce - c != 3 || (ce < end && *ce != ' ')) {
+        msg_perr(err, off(m, c), NULL, "Status-Code",
+                 "status code is not three digits");
+        return SIPHON_EPARSE;
+    }
+    m->status = (c[0] - '0') * 100 + (c[1] - '0') * 10 + (c[2] - '0');
+    /* RFC 4475 §3.1.2.19: codes outside 100-699 cannot be acted on */
+    if (m->status < 100 || m->status > 699) {
+        msg_perr(err, off(m, c), NULL, "Status-Code",
+                 "status code %d is outside 100-699", m->status);
+        return SIPHON_EPARSE;
+    }
+    if (ce == end) {
+        if (msg_finding(m, SIPHON_FINDING_TOLERATED, "status-line-no-sp",
+                        "RFC 3261 §7.2", NULL, off(m, ce),
+                        "status line has no SP before the (empty) reason phrase")) {
+            msg_perr(err, off(m, ce), NULL, "Status-Line",
+                     "missing SP after the status code");
+            return SIPHON_EPARSE;
+        }
+        m->reason = siphon_str_make(ce, 0);
+    } else {
+        m->reason = siphon_str_make(ce + 1, (size_t)(end - ce - 1));
+    }
+    m->is_request = false;
+    return 0;
+}
+
+/* Copy the URI without any whitespace (RFC 4475 §3.1.2.8, liberal). */
+static int strip_uri_ws(siphon_msg *m, const char *p, const char *e,
+                        siphon_str *out)
+{
+    char *d = siphon_arena_alloc(&m->arena, (size_t)(e - p) + 1);
+    if (!d)
+        return SIPHON_ENOMEM;
+    size_t n = 0;
+    for (; p < e; p++)
+        if (!cc((unsigned char)*p, CC_WS))
+            d[n++] = *p;
+    *out = siphon_str_make(d, n);
+    return 0;
+}
+
+static int parse_request_line(siphon_msg *m, const char *p, const char *end,
+                              siphon_perr *err)
+{
+    const char *me = skip_token(p, end);
+    if (me == p || me == end || *me != ' ') {
+        msg_perr(err, off(m, me), NULL, "Method",
+                 me == p ? "request line does not start with a method token"
+                         : "method is not a token followed by SP");
+        return SIPHON_EPARSE;
+    }
+    m->method = siphon_str_make(p, (size_t)(me - p));
+    m->method_id = siphon_method_lookup(p, (size_t)(me - p));
+
+    const char *u = me;
+    while (u < end && *u == ' ')
+        u++;
+    const char *e = end;
+    if (e > u && (e[-1] == ' ' || e[-1] == '\t')) {
+        while (e > u && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if (msg_finding(m, SIPHON_FINDING_TOLERATED, "request-line-trailing-sp",
+                        "RFC 3261 §7.1; RFC 4475 §3.1.2.10", NULL, off(m, e),
+                        "whitespace after SIP-Version at the end of the request line")) {
+            msg_perr(err, off(m, e), NULL, "Request-Line",
+                     "trailing whitespace after SIP-Version");
+            return SIPHON_EPARSE;
+        }
+    }
+    const char *v = e;
+    while (v > u && v[-1] != ' ' && v[-1] != '\t')
+        v--;
+    if (v == u) {
+        msg_perr(err, off(m, u), NULL, "Request-Line",
+                 "request line needs Method SP Request-URI SP SIP-Version");
+        return SIPHON_EPARSE;
+    }
+    m->version = siphon_str_make(v, (size_t)(e - v));
+    if (!is_sip_version(v, (size_t)(e - v))) {
+        msg_perr(err, off(m, v), NULL, "SIP-Version",
+                 "\"%.*s\" is not a SIP version", (int)(e - v > 20 ? 20 : e - v), v);
+        return SIPHON_EPARSE;
+    }
+    const char *ue = v - 1;
+    while (ue > u && (ue[-1] == ' ' || ue[-1] == '\t'))
+        ue--;
+    if (u - me > 1 || (v - 1) - ue > 0) {
+        if (msg_finding(m, SIPHON_FINDING_TOLERATED, "request-line-extra-sp",
+                        "RFC 3261 §7.1; RFC 4475 §3.1.2.9", NULL,
+                        off(m, u - me > 1 ? me : ue),
+                        "more than one SP between request line elements")) {
+            msg_perr(err, off(m, me), NULL, "Request-Line",
+                     "elements separated by more than one SP");
+            return SIPHON_EPARSE;
+        }
+    }
+    if (ue <= u) {
+        msg_perr(err, off(m, u), NULL, "Request-URI", "empty Request-URI");
+        return SIPHON_EPARSE;
+    }
+    m->ruri_wire = siphon_str_make(u, (size_t)(ue - u));
+    m->ruri = m->ruri_wire;
+
+    bool has_ws = false;
+    for (const char *q = u; q < ue; q++)
+        if (cc((unsigned char)*q, CC_WS))
+            has_ws = true;
+    if (has_ws) {
+        if (msg_finding(m, SIPHON_FINDING_TOLERATED, "request-uri-lws",
+                        "RFC 3261 §25.1; RFC 4475 §3.1.2.8", NULL, off(m, u),
+                        "whitespace inside the Request-URI (ignored)")) {
+            msg_perr(err, off(m, u), NULL, "Request-URI",
+                     "whitespace inside the Request-URI");
+            return SIPHON_EPARSE;
+        }
+        int rc = strip_uri_ws(m, u, ue, &m->ruri);
+        if (rc)
+            return rc;
+    }
+    if (m->ruri.len >= 2 && m->ruri.p[0] == '<' && m->ruri.p[m->ruri.len - 1] == '>') {
+        if (msg_finding(m, SIPHON_FINDING_TOLERATED, "request-uri-angle-brackets",
+                        "RFC 3261 §25.1; RFC 4475 §3.1.2.7", NULL, off(m, u),
+                        "Request-URI enclosed in < > (brackets stripped)")) {
+            msg_perr(err, off(m, u), NULL, "Request-URI",
+                     "Request-URI enclosed in < >");
+            return SIPHON_EPARSE;
+        }
+        m->ruri.p++;
+        m->ruri.len -= 2;
+    }
+    m->is_request = true;
+    return 0;
+}
+
+/* ---- header fields ----------------------------------------------------- */
+
+static int add_header(siphon_msg *m, size_t *cap, const siphon_hdr *h,
+                      siphon_perr *err)
+{
+    if (m->nhdrs >= m->opts.max_headers) {
+        msg_perr(err, off(m, h->line.p), NULL, "message-header",
+                 "more than %zu header fields", m->opts.max_headers);
+        return SIPHON_ETOOBIG;
+    }
+    if (m->nhdrs == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 24;
+        siphon_hdr *n = siphon_arena_alloc(&m->arena, ncap * sizeof *n);
+        if (!n)
+            return SIPHON_ENOMEM;
+        if (m->nhdrs)
+            memcpy(n, m->hdrs, m->nhdrs * sizeof *n);
+        m->hdrs = n;
+        *cap = ncap;
+    }
+    m->hdrs[m->nhdrs] = *h;
+    if (h->id && !m->first[h->id])
+        m->first[h->id] = (uint16_t)(m->nhdrs + 1);
+    m->nhdrs++;
+    return 0;
+}
+
+/*
+ * Index the header fields starting at p. On return *body points at the
+ * first body byte (or end when the blank line is missing).
+ */
+static int parse_headers(siphon_msg *m, const char *p, const char *end,
+                         const char **body, siphon_perr *err)
+{
+    size_t cap = 0;
+    bool bare_lf_seen = false;
+    while (p < end) {
+        /* the blank line that ends the header section */
+        if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n')) {
+            if (*p == '\n' && !bare_lf_seen) {
+                bare_lf_seen = true;
+                if (msg_finding(m, SIPHON_FINDING_TOLERATED, "bare-lf",
+                                "RFC 3261 §7", NULL, off(m, p),
+                                "line ended by LF alone instead of CRLF")) {
+                    msg_perr(err, off(m, p), NULL, "CRLF",
+                             "line ended by LF alone");
+                    return SIPHON_EPARSE;
+                }
+            }
+            *body = p + (*p == '\n' ? 1 : 2);
+            return 0;
+        }
+        if (*p == ' ' || *p == '\t') {
+            msg_perr(err, off(m, p), NULL, "message-header",
+                     "continuation line with no header field before it");
+            return SIPHON_EPARSE;
+        }
+        siphon_hdr h;
+        const char *ne = skip_token(p, end);
+        if (ne == p) {
+            msg_perr(err, off(m, p), NULL, "header-name",
+                     "header field does not start with a token");
+            return SIPHON_EPARSE;
+        }
+        h.name = siphon_str_make(p, (size_t)(ne - p));
+        h.id = siphon_hdr_lookup(p, (size_t)(ne - p));
+        const char *c = ne;
+        while (c < end && (*c == ' ' || *c == '\t'))
+            c++;
+        if (c >= end || *c != ':') {
+            msg_perr(err, off(m, p), NULL, "HCOLON",
+                     "header \"%.*s\" has no colon after its name",
+                     (int)(h.name.len > 40 ? 40 : h.name.len), h.name.p);
+            return SIPHON_EPARSE;
+        }
+        /* find the end of the field: a line break not followed by WSP */
+        const char *q = c + 1;
+        const char *line_end;
+        const char *next;
+        for (;;) {
+            const char *lf = memchr(q, '\n', (size_t)(end - q));
+            if (!lf) {
+                line_end = next = end;
+                break;
+            }
+            if (lf > p && lf[-1] != '\r' && !bare_lf_seen) {
+                bare_lf_seen = true;
+                if (msg_finding(m, SIPHON_FINDING_TOLERATED, "bare-lf",
+                                "RFC 3261 §7", NULL, off(m, lf),
+                                "line ended by LF alone instead of CRLF")) {
+                    msg_perr(err, off(m, lf), NULL, "CRLF",
+                             "line ended by LF alone");
+                    return SIPHON_EPARSE;
+                }
+            }
+            if (lf + 1 < end && (lf[1] == ' ' || lf[1] == '\t')) {
+                q = lf + 1;
+                continue;
+            }
+            line_end = lf > c && lf[-1] == '\r' ? lf - 1 : lf;
+            next = lf + 1;
+            break;
+        }
+        if ((size_t)(line_end - p) > m->opts.max_line) {
+            msg_perr(err, off(m, p), siphon_hdr_name(h.id), "message-header",
+                     "header field longer than %zu bytes", m->opts.max_line);
+            return SIPHON_ETOOBIG;
+        }
+        const char *vs = skip_ws(c + 1, line_end);
+        const char *ve = rskip_ws(vs, line_end);
+        h.value = siphon_str_make(vs, (size_t)(ve - vs));
+        h.line = siphon_str_make(p, (size_t)(next - p));
+        int rc = add_header(m, &cap, &h, err);
+        if (rc)
+            return rc;
+        p = next;
+    }
+    /* RFC 3261 §7: the empty line is mandatory even without a body */
+    if (m->opts.stream) {
+        msg_perr(err, off(m, end), NULL, "CRLF",
+                 "header section not terminated by an empty line");
+        return SIPHON_EPARSE;
+    }
+    if (msg_finding(m, SIPHON_FINDING_TOLERATED, "missing-empty-line",
+                    "RFC 3261 §7", NULL, off(m, end),
+                    "datagram ends without the empty line after the headers")) {
+        msg_perr(err, off(m, end), NULL, "CRLF",
+                 "header section not terminated by an empty line");
+        return SIPHON_EPARSE;
+    }
+    *body = end;
+    return 0;
+}
+
+/* ---- Content-Length and the body ---------------------------------------- */
+
+static int frame_body(siphon_msg *m, const char *body, const char *end,
+                      siphon_perr *err)
+{
+    size_t avail = (size_t)(end - body);
+    bool have = false;
+    uint64_t cl = 0;
+    for (size_t i = m->first[SIPHON_HDR_CONTENT_LENGTH]; i && i <= m->nhdrs; i++) {
+        const siphon_hdr *h = &m->hdrs[i - 1];
+        if (h->id != SIPHON_HDR_CONTENT_LENGTH)
+            continue;
+        uint64_t v;
+        int rc = siphon_str_to_u64(h->value, UINT32_MAX, &v);
+        if (rc) {
+            msg_perr(err, off(m, h->value.p), "Content-Length", "Content-Length",
+                     rc == SIPHON_ERANGE ? "Content-Length is too large"
+                     : h->value.len && h->value.p[0] == '-'
+                         ? "Content-Length is negative"
+                         : "Content-Length is not a decimal number");
+            return SIPHON_EPARSE;
+        }
+        if (have && v != cl) {
+            /* RFC 4475 §3.3.9: no way to know which one frames the body */
+            msg_perr(err, off(m, h->line.p), "Content-Length", "Content-Length",
+                     "multiple Content-Length values (%llu and %llu)",
+                     (unsigned long long)cl, (unsigned long long)v);
+            return SIPHON_EDUP;
+        }
+        if (have && msg_finding(m, SIPHON_FINDING_TOLERATED, "duplicate-content-length",
+                                "RFC 3261 §20.14", "Content-Length",
+                                off(m, h->line.p), "Content-Length appears twice")) {
+            msg_perr(err, off(m, h->line.p), "Content-Length", "Content-Length",
+                     "Content-Length appears twice");
+            return SIPHON_EDUP;
+        }
+        have = true;
+        cl = v;
+    }
+    if (!have) {
+        if (m->opts.stream) {
+            msg_perr(err, off(m, body), "Content-Length", "Content-Length",
+                     "Content-Length is required on stream transports (RFC 3261 §18.3)");
+            return SIPHON_EPARSE;
+        }
+        cl = avail;
+    }
+    if (cl > avail) {
+        msg_perr(err, off(m, body), "Content-Length", "Content-Length",
+                 "Content-Length %llu is larger than the %zu body bytes present",
+                 (unsigned long long)cl, avail);
+        return SIPHON_EPARSE;
+    }
+    m->body = siphon_str_make(body, (size_t)cl);
+    m->trailing = avail - (size_t)cl;
+    if (m->trailing)
+        msg_finding(m, SIPHON_FINDING_NOTE, "trailing-bytes",
+                    "RFC 3261 §18.3; RFC 4475 §3.1.1.8", NULL,
+                    off(m, body) + (size_t)cl,
+                    "bytes after Content-Length ignored");
+    m->len = off(m, body) + (size_t)cl;
+    return 0;
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+int siphon_msg_parse(const char *buf, size_t len, const siphon_parse_opts *opts,
+                     siphon_msg **out, siphon_perr *err)
+{
+    siphon_parse_opts defaults;
+    if (!opts) {
+        siphon_parse_opts_default(&defaults);
+        opts = &defaults;
+    }
+    *out = NULL;
+    if (len > opts->max_msg_size) {
+        msg_perr(err, opts->max_msg_size, NULL, "SIP-message",
+                 "message of %zu bytes exceeds the %zu-byte limit", len,
+                 opts->max_msg_size);
+        return SIPHON_ETOOBIG;
+    }
+    siphon_msg *m = malloc(sizeof *m + len + 1);
+    if (!m)
+        return SIPHON_ENOMEM;
+    /* everything up to the inline arena starts zeroed */
+    memset(m, 0, offsetof(siphon_msg, arena));
+    m->refs = 1;
+    m->opts = *opts;
+    if (m->opts.max_headers > 65534)
+        m->opts.max_headers = 65534;
+    siphon_arena_init(&m->arena, m->arena_inline, sizeof m->arena_inline);
+    char *bytes = (char *)(m + 1);
+    if (len)
+        memcpy(bytes, buf, len);
+    bytes[len] = 0;
+    m->bytes = bytes;
+    m->len = len;
+
+    const char *p = bytes, *end = bytes + len;
+    int rc;
+    /* RFC 3261 §7.5: CRLFs before the start line are ignored */
+    while (p < end && (*p == '\r' || *p == '\n'))
+        p++;
+    if (p == end) {
+        msg_perr(err, 0, NULL, "SIP-message",
+                 len ? "only line breaks (a keep-alive), no message" : "empty input");
+        rc = SIPHON_EPARSE;
+        goto fail;
+    }
+    if (p != bytes)
+        msg_finding(m, SIPHON_FINDING_NOTE, "leading-crlf", "RFC 3261 §7.5",
+                    NULL, 0, "line breaks before the start line ignored");
+    const char *lf = memchr(p, '\n', (size_t)(end - p));
+    const char *le = lf ? lf : end;
+    if (le > p && le[-1] == '\r')
+        le--;
+    if ((size_t)(le - p) > m->opts.max_line) {
+        msg_perr(err, off(m, p), NULL, "Request-Line",
+                 "start line longer than %zu bytes", m->opts.max_line);
+        rc = SIPHON_ETOOBIG;
+        goto fail;
+    }
+    if (!lf) {
+        msg_perr(err, off(m, end), NULL, "CRLF", "start line is not terminated");
+        rc = SIPHON_EPARSE;
+        goto fail;
+    }
+    for (const char *q = p; q < le; q++)
+        if (*q == '\0' || *q == '\r') {
+            msg_perr(err, off(m, q), NULL, "Request-Line",
+                     "control character in the start line");
+            rc = SIPHON_EPARSE;
+            goto fail;
+        }
+    m->start_line = siphon_str_make(p, (size_t)(le - p));
+    if (le - p >= 4 && memcmp(p, "SIP/", 4) == 0)
+        rc = parse_status_line(m, p, le, err);
+    else
+        rc = parse_request_line(m, p, le, err);
+    if (rc)
+        goto fail;
+    if (*lf == '\n' && (lf == p || lf[-1] != '\r') &&
+        msg_finding(m, SIPHON_FINDING_TOLERATED, "bare-lf", "RFC 3261 §7", NULL,
+                    off(m, lf), "line ended by LF alone instead of CRLF")) {
+        msg_perr(err, off(m, lf), NULL, "CRLF", "line ended by LF alone");
+        rc = SIPHON_EPARSE;
+        goto fail;
+    }
+
+    const char *body;
+    rc = parse_headers(m, lf + 1, end, &body, err);
+    if (rc)
+        goto fail;
+    rc = frame_body(m, body, end, err);
+    if (rc)
+        goto fail;
+    *out = m;
+    return 0;
+fail:
+    if (err && rc == SIPHON_ENOMEM)
+        msg_perr(err, 0, NULL, "SIP-message", "out of memory");
+    siphon_arena_free(&m->arena);
+    free(m);
+    return rc;
+}
+
+siphon_msg *siphon_msg_ref(siphon_msg *m)
+{
+    if (m)
+        m->refs++;
+    return m;
+}
+
+void siphon_msg_unref(siphon_msg *m)
+{
+    if (!m || --m->refs > 0)
+        return;
+    siphon_arena_free(&m->arena);
+    free(m);
+}
+
+/* ---- accessors --------------------------------------------------------- */
+
+bool siphon_msg_is_request(const siphon_msg *m) { return m->is_request; }
+siphon_method siphon_msg_method_id(const siphon_msg *m) { return m->method_id; }
+siphon_str siphon_msg_method(const siphon_msg *m) { return m->method; }
+siphon_str siphon_msg_ruri_str(const siphon_msg *m) { return m->ruri; }
+siphon_str siphon_msg_version(const siphon_msg *m) { return m->version; }
+int siphon_msg_status(const siphon_msg *m) { return m->status; }
+siphon_str siphon_msg_reason(const siphon_msg *m) { return m->reason; }
+siphon_str siphon_msg_body(const siphon_msg *m) { return m->body; }
+const siphon_parse_opts *siphon_msg_opts(const siphon_msg *m) { return &m->opts; }
+size_t siphon_msg_hdr_count(const siphon_msg *m) { return m->nhdrs; }
+const siphon_finding *siphon_msg_findings(const siphon_msg *m) { return m->findings; }
+
+siphon_str siphon_msg_bytes(const siphon_msg *m)
+{
+    return siphon_str_make(m->bytes, m->len);
+}
+
+const siphon_hdr *siphon_msg_hdr_at(const siphon_msg *m, size_t i)
+{
+    return i < m->nhdrs ? &m->hdrs[i] : NULL;
+}
+
+long siphon_msg_hdr_next(const siphon_msg *m, siphon_hdr_id id, size_t from)
+{
+    if ((unsigned)id >= SIPHON_HDR__COUNT)
+        return -1;
+    if (id != SIPHON_HDR_OTHER && m->first[id] && from < m->first[id])
+        from = m->first[id] - 1u;
+    else if (id != SIPHON_HDR_OTHER && !m->first[id])
+        return -1;
+    for (size_t i = from; i < m->nhdrs; i++)
+        if (m->hdrs[i].id == id)
+            return (long)i;
+    return -1;
+}
+
+long siphon_msg_hdr_next_name(const siphon_msg *m, const char *name,
+                              size_t len, size_t from)
+{
+    siphon_hdr_id id = siphon_hdr_lookup(name, len);
+    if (id != SIPHON_HDR_OTHER)
+        return siphon_msg_hdr_next(m, id, from);
+    siphon_str n = siphon_str_make(name, len);
+    for (size_t i = from; i < m->nhdrs; i++)
+        if (m->hdrs[i].id == SIPHON_HDR_OTHER && siphon_str_caseeq(m->hdrs[i].name, n))
+            return (long)i;
+    return -1;
+}

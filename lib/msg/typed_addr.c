@@ -1,0 +1,336 @@
+/*
+ * typed_addr.c -- name-addr / addr-spec values (From, To, Contact, Route,
+ * Record-Route, Path, Service-Route, Refer-To, Referred-By, Reply-To,
+ * P-Asserted-Identity), Via values, and the generic-param grammar they
+ * share.
+ *
+ * RFC 3261 §20.10 (the < > rule for URIs with ',', '?' or ';'), §20.42 and
+ * §18.2.1 (Via), §25.1 (name-addr, display-name, via-parm, generic-param);
+ * RFC 3581 (rport); RFC 4475 §3.1.2.13-15 (regbadct, badaspec, baddn).
+ */
+#include "typed_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int terr(tctx *t, const char *at, const char *rule, const char *fmt, ...)
+{
+    if (t->err) {
+        t->err->offset = (size_t)(at - t->m->bytes);
+        t->err->header = t->hname;
+        t->err->rule = rule;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(t->err->text, sizeof t->err->text, fmt, ap);
+        va_end(ap);
+    }
+    return SIPHON_EPARSE;
+}
+
+bool tfinding(tctx *t, siphon_finding_level level, const char *at,
+              const char *rule, const char *rfc, const char *text)
+{
+    return msg_finding(t->m, level, rule, rfc, t->hname,
+                       (size_t)(at - t->m->bytes), text);
+}
+
+const char *element_end(const char *p, const char *end)
+{
+    bool in_angle = false;
+    while (p < end) {
+        char c = *p;
+        if (c == '"') {
+            p = skip_quoted(p, end);
+            if (!p)
+                return NULL;
+            continue;
+        }
+        if (c == '<')
+            in_angle = true;
+        else if (c == '>')
+            in_angle = false;
+        else if (c == ',' && !in_angle)
+            return p;
+        p++;
+    }
+    return p;
+}
+
+/* gen-value chars: token plus what host and IPv6 literals need */
+static bool gen_value_char(unsigned char c)
+{
+    return cc(c, CC_TOKEN) || c == ':' || c == '[' || c == ']';
+}
+
+int parse_params(tctx *t, const char **pp, const char *end, siphon_params *out)
+{
+    const char *p = *pp;
+    size_t n = 0;
+    for (const char *q = p; q < end; q++)
+        n += *q == ';';
+    out->v = NULL;
+    out->n = 0;
+    if (n) {
+        out->v = siphon_arena_alloc(&t->m->arena, n * sizeof(siphon_param));
+        if (!out->v)
+            return SIPHON_ENOMEM;
+    }
+    for (;;) {
+        p = skip_ws(p, end);
+        if (p == end || *p == ',')
+            break;
+        if (*p != ';')
+            return terr(t, p, "generic-param", "unexpected '%c' where ';' or ',' was expected",
+                        (unsigned char)*p >= ' ' && (unsigned char)*p < 0x7f ? *p : '?');
+        p = skip_ws(p + 1, end);
+        const char *ns = p;
+        p = skip_token(p, end);
+        if (p == ns)
+            return terr(t, ns, "generic-param", "empty parameter name after ';'");
+        siphon_param *pr = &out->v[out->n++];
+        pr->name = siphon_str_make(ns, (size_t)(p - ns));
+        const char *q = skip_ws(p, end);
+        if (q < end && *q == '=') {
+            q = skip_ws(q + 1, end);
+            const char *vs = q;
+            if (q < end && *q == '"') {
+                q = skip_quoted(q, end);
+                if (!q)
+                    return terr(t, vs, "quoted-string", "unterminated quoted string in parameter");
+            } else {
+                while (q < end && gen_value_char((unsigned char)*q))
+                    q++;
+                if (q == vs)
+                    return terr(t, vs, "gen-value", "parameter \"%.*s\" has '=' but no value",
+                                (int)pr->name.len, pr->name.p);
+            }
+            pr->value = siphon_str_make(vs, (size_t)(q - vs));
+            pr->has_value = true;
+            p = q;
+        }
+    }
+    *pp = p;
+    return 0;
+}
+
+int parse_uri_in(tctx *t, const char *s, const char *e, siphon_uri *u)
+{
+    siphon_perr uerr;
+    int rc = siphon_uri_parse(&t->m->arena, s, (size_t)(e - s), u, &uerr);
+    if (rc == SIPHON_EPARSE)
+        return terr(t, s + uerr.offset, uerr.rule, "bad URI: %s", uerr.text);
+    return rc;
+}
+
+/* delta-seconds, clamped to 2^32-1 with a finding (RFC 3261 §20.19 range) */
+static int parse_expires_param(tctx *t, const siphon_param *pr, siphon_nameaddr *out)
+{
+    uint64_t v;
+    int rc = siphon_str_to_u64(pr->value, UINT32_MAX, &v);
+    if (rc == SIPHON_ERANGE) {
+        if (tfinding(t, SIPHON_FINDING_TOLERATED, pr->value.p, "expires-overlarge",
+                     "RFC 3261 §20.19", "expires value above 2^32-1 clamped"))
+            return terr(t, pr->value.p, "delta-seconds", "expires value above 2^32-1");
+        v = UINT32_MAX;
+    } else if (rc) {
+        return terr(t, pr->value.p, "delta-seconds", "expires is not a number of seconds");
+    }
+    out->expires = (uint32_t)v;
+    out->has_expires = true;
+    return 0;
+}
+
+/* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) */
+static int parse_q(tctx *t, const siphon_param *pr, siphon_nameaddr *out)
+{
+    const char *p = pr->value.p, *e = p + pr->value.len;
+    if (p == e || (*p != '0' && *p != '1'))
+        return terr(t, p, "qvalue", "q must be between 0 and 1");
+    unsigned v = (unsigned)(*p - '0') * 1000, scale = 100;
+    if (++p < e) {
+        if (*p != '.')
+            return terr(t, p, "qvalue", "q must be between 0 and 1");
+        for (p++; p < e; p++, scale /= 10) {
+            if (!cc((unsigned char)*p, CC_DIGIT) || scale == 0)
+                return terr(t, p, "qvalue", "q has more than three decimals");
+            v += (unsigned)(*p - '0') * scale;
+        }
+    }
+    if (v > 1000)
+        return terr(t, pr->value.p, "qvalue", "q must be between 0 and 1");
+    out->q = (uint16_t)v;
+    out->has_q = true;
+    return 0;
+}
+
+int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
+                   siphon_nameaddr *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *p = skip_ws(s, e);
+    e = rskip_ws(p, e);
+    out->raw = siphon_str_make(p, (size_t)(e - p));
+    if (p == e)
+        return terr(t, p, "name-addr", "empty value");
+    if (contact && *p == '*') {
+        /* Contact: * stands alone (RFC 3261 §10.2.2); params are for
+         * REGISTER's Expires header instead */
+        if (skip_ws(p + 1, e) != e)
+            return terr(t, p, "Contact", "'*' must be the whole Contact value");
+        out->star = true;
+        return 0;
+    }
+    const char *lt = NULL;
+    if (*p == '"') {
+        const char *q = skip_quoted(p, e);
+        if (!q)
+            return terr(t, p, "quoted-string", "unterminated quoted string in display name");
+        out->display = siphon_str_make(p, (size_t)(q - p));
+        q = skip_ws(q, e);
+        if (q == e || *q != '<')
+            return terr(t, q, "name-addr", "expected '<' after the display name");
+        lt = q;
+    } else {
+        lt = memchr(p, '<', (size_t)(e - p));
+        if (lt) {
+            const char *de = rskip_ws(p, lt);
+            for (const char *q = p; q < de; q++)
+                if (!cc((unsigned char)*q, CC_TOKEN | CC_WS))
+                    return terr(t, q, "display-name",
+                                "display name with '%c' must be a quoted string",
+                                (unsigned char)*q >= ' ' && (unsigned char)*q < 0x7f ? *q : '?');
+            out->display = siphon_str_make(p, (size_t)(de - p));
+        }
+    }
+    if (lt) {
+        const char *gt = memchr(lt, '>', (size_t)(e - lt));
+        if (!gt)
+            return terr(t, lt, "name-addr", "'<' without a closing '>'");
+        const char *us = lt + 1, *ue = gt;
+        if (us < ue && (cc((unsigned char)*us, CC_WS) || cc((unsigned char)ue[-1], CC_WS))) {
+            if (tfinding(t, SIPHON_FINDING_TOLERATED, us, "addr-spec-lws",
+                         "RFC 3261 §25.1; RFC 4475 §3.1.2.14",
+                         "whitespace inside < > around the URI (ignored)"))
+                return terr(t, us, "addr-spec", "whitespace inside < >");
+            us = skip_ws(us, ue);
+            ue = rskip_ws(us, ue);
+        }
+        int rc = parse_uri_in(t, us, ue, &out->uri);
+        if (rc)
+            return rc;
+        out->bracketed = true;
+        p = gt + 1;
+    } else {
+        /* addr-spec: the URI ends at the first ';' or whitespace; what
+         * follows are header parameters (RFC 3261 §20.10) */
+        const char *ue = p;
+        while (ue < e && *ue != ';' && !cc((unsigned char)*ue, CC_WS))
+            ue++;
+        if (memchr(p, '?', (size_t)(ue - p)) || memchr(p, ',', (size_t)(ue - p))) {
+            if (tfinding(t, SIPHON_FINDING_TOLERATED, p, "addr-spec-needs-brackets",
+                         "RFC 3261 §20.10; RFC 4475 §3.1.2.13",
+                         "URI with '?' or ',' not enclosed in < > (brackets inferred)"))
+                return terr(t, p, "name-addr", "URI with '?' or ',' must be enclosed in < >");
+        }
+        int rc = parse_uri_in(t, p, ue, &out->uri);
+        if (rc)
+            return rc;
+        p = ue;
+    }
+    int rc = parse_params(t, &p, e, &out->params);
+    if (rc)
+        return rc;
+    if (p != e)
+        return terr(t, p, "name-addr", "unexpected ',' in a single value");
+    for (size_t i = 0; i < out->params.n; i++) {
+        const siphon_param *pr = &out->params.v[i];
+        if (siphon_str_caseeq_c(pr->name, "tag")) {
+            if (!pr->has_value || !cc((unsigned char)pr->value.p[0], CC_TOKEN))
+                return terr(t, pr->name.p, "tag-param", "tag needs a token value");
+            out->tag = pr->value;
+            out->has_tag = true;
+        } else if (contact && siphon_str_caseeq_c(pr->name, "expires")) {
+            if ((rc = parse_expires_param(t, pr, out)) != 0)
+                return rc;
+        } else if (contact && siphon_str_caseeq_c(pr->name, "q")) {
+            if ((rc = parse_q(t, pr, out)) != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* via-parm = sent-protocol LWS sent-by *( SEMI via-params ) */
+int parse_via(tctx *t, const char *s, const char *e, siphon_via *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *p = skip_ws(s, e);
+    e = rskip_ws(p, e);
+    out->raw = siphon_str_make(p, (size_t)(e - p));
+    siphon_str *parts[3] = {&out->protocol, &out->version, &out->transport};
+    for (int i = 0; i < 3; i++) {
+        if (i) {
+            p = skip_ws(p, e);
+            if (p == e || *p != '/')
+                return terr(t, p, "sent-protocol", "expected '/' in SIP/2.0/transport");
+            p = skip_ws(p + 1, e);
+        }
+        const char *ts = p;
+        p = skip_token(p, e);
+        if (p == ts)
+            return terr(t, ts, "sent-protocol",
+                        p == e ? "empty Via value" : "sent-protocol is not SIP/2.0/transport");
+        *parts[i] = siphon_str_make(ts, (size_t)(p - ts));
+    }
+    const char *hs = skip_ws(p, e);
+    if (hs == p && hs < e)
+        return terr(t, hs, "sent-by", "expected whitespace before sent-by");
+    const char *he = siphon_scan_host_(hs, e, &out->host_type);
+    if (!he)
+        return terr(t, hs, "sent-by", "missing or malformed host in Via");
+    out->host = siphon_str_make(hs, (size_t)(he - hs));
+    p = skip_ws(he, e);
+    if (p < e && *p == ':') {
+        p = skip_ws(p + 1, e);
+        const char *d = p;
+        unsigned port = 0;
+        while (p < e && cc((unsigned char)*p, CC_DIGIT) && port <= 65535)
+            port = port * 10 + (unsigned)(*p++ - '0');
+        if (p == d || port > 65535)
+            return terr(t, d, "port", "Via port is not a number from 0 to 65535");
+        out->port = (uint16_t)port;
+        out->has_port = true;
+    } else {
+        p = he;
+    }
+    int rc = parse_params(t, &p, e, &out->params);
+    if (rc)
+        return rc;
+    if (p != e)
+        return terr(t, p, "via-parm", "unexpected text in Via value");
+    for (size_t i = 0; i < out->params.n; i++) {
+        const siphon_param *pr = &out->params.v[i];
+        if (siphon_str_caseeq_c(pr->name, "branch")) {
+            if (!pr->has_value)
+                return terr(t, pr->name.p, "via-branch", "branch needs a value");
+            out->branch = pr->value;
+            out->has_branch = true;
+        } else if (siphon_str_caseeq_c(pr->name, "received")) {
+            out->received = pr->value;
+        } else if (siphon_str_caseeq_c(pr->name, "rport")) {
+            out->has_rport = true;
+            if (pr->has_value) {
+                uint64_t v;
+                if (siphon_str_to_u64(pr->value, 65535, &v))
+                    return terr(t, pr->value.p, "response-port", "rport is not a port number");
+                out->rport = (uint16_t)v;
+            }
+        } else if (siphon_str_caseeq_c(pr->name, "ttl")) {
+            uint64_t v;
+            if (!pr->has_value || siphon_str_to_u64(pr->value, 255, &v))
+                return terr(t, pr->name.p, "via-ttl", "ttl must be 0-255");
+        }
+    }
+    return 0;
+}

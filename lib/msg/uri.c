@@ -1,0 +1,330 @@
+/*
+ * uri.c -- parsing SIP/SIPS URIs and generic absolute URIs, parameters and
+ * %HH escapes.
+ *
+ * RFC 3261 §19.1.1 (components), §25.1 (SIP-URI ABNF: userinfo, hostport,
+ * uri-parameters, headers), RFC 3986 §3.1 (scheme). tel: URIs are parsed in
+ * uri_tel.c, comparison lives in uri_compare.c.
+ */
+#include "msg_internal.h"
+#include "scan.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int fail(siphon_perr *err, const char *base, const char *at,
+                const char *rule, const char *text)
+{
+    if (err) {
+        err->offset = (size_t)(at - base);
+        err->header = NULL;
+        err->rule = rule;
+        snprintf(err->text, sizeof err->text, "%s", text);
+    }
+    return SIPHON_EPARSE;
+}
+
+const siphon_param *siphon_params_find(const siphon_params *ps, const char *name)
+{
+    siphon_str n = siphon_str_c(name);
+    for (size_t i = 0; i < ps->n; i++)
+        if (siphon_str_caseeq(ps->v[i].name, n))
+            return &ps->v[i];
+    return NULL;
+}
+
+int siphon_uri_unescape(siphon_str in, char *out, size_t *out_len)
+{
+    int rc = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < in.len; i++) {
+        if (in.p[i] == '%') {
+            int h = i + 2 < in.len + 0 ? hexval((unsigned char)in.p[i + 1]) : -1;
+            int l = h >= 0 ? hexval((unsigned char)in.p[i + 2]) : -1;
+            if (h >= 0 && l >= 0) {
+                out[n++] = (char)(h * 16 + l);
+                i += 2;
+                continue;
+            }
+            rc = SIPHON_EPARSE;
+        }
+        out[n++] = in.p[i];
+    }
+    *out_len = n;
+    return rc;
+}
+
+/* escaped = "%" HEXDIG HEXDIG: true when p starts a valid escape */
+static bool is_escape(const char *p, const char *end)
+{
+    return end - p >= 3 && p[0] == '%' && hexval((unsigned char)p[1]) >= 0 &&
+           hexval((unsigned char)p[2]) >= 0;
+}
+
+/* user-unreserved plus unreserved (RFC 3261 §25.1 user) */
+static bool user_char(unsigned char c)
+{
+    return cc(c, CC_UNRESERVED) || strchr("&=+$,;?/", c) != NULL;
+}
+
+/* password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," ) */
+static bool password_char(unsigned char c)
+{
+    return cc(c, CC_UNRESERVED) || strchr("&=+$,", c) != NULL;
+}
+
+/* paramchar = param-unreserved / unreserved / escaped */
+static bool param_char(unsigned char c)
+{
+    return cc(c, CC_UNRESERVED) || strchr("[]/:&+$", c) != NULL;
+}
+
+/* hname/hvalue chars: hnv-unreserved / unreserved / escaped */
+static bool header_char(unsigned char c)
+{
+    return cc(c, CC_UNRESERVED) || strchr("[]/?:+$", c) != NULL;
+}
+
+/* Scan a run of allowed chars or escapes; returns the first other byte. */
+static const char *scan_escaped(const char *p, const char *end,
+                                bool (*ok)(unsigned char))
+{
+    while (p < end) {
+        if (*p == '%') {
+            if (!is_escape(p, end))
+                return p;
+            p += 3;
+        } else if (ok((unsigned char)*p)) {
+            p++;
+        } else {
+            return p;
+        }
+    }
+    return p;
+}
+
+/*
+ * host = hostname / IPv4address / IPv6reference (RFC 3261 §25.1). Returns
+ * the end of the host or NULL.
+ */
+const char *siphon_scan_host_(const char *p, const char *end,
+                              siphon_host_type *type)
+{
+    if (p < end && *p == '[') {
+        const char *q = p + 1;
+        int colons = 0;
+        while (q < end && (hexval((unsigned char)*q) >= 0 || *q == ':' || *q == '.')) {
+            colons += *q == ':';
+            q++;
+        }
+        if (q >= end || *q != ']' || colons < 2 || q - p > 46)
+            return NULL;
+        *type = SIPHON_HOST_IPV6;
+        return q + 1;
+    }
+    const char *q = p;
+    bool all_digits_dots = true;
+    int dots = 0;
+    while (q < end && cc((unsigned char)*q, CC_HOST)) {
+        if (*q == '.')
+            dots++;
+        else if (!cc((unsigned char)*q, CC_DIGIT))
+            all_digits_dots = false;
+        q++;
+    }
+    if (q == p || *p == '.' || *p == '-')
+        return NULL;
+    if (all_digits_dots && dots == 3) {
+        /* IPv4address: four 1-3 digit groups of at most 255 */
+        int val = 0, digits = 0;
+        for (const char *r = p; r <= q; r++) {
+            if (r == q || *r == '.') {
+                if (digits == 0 || val > 255)
+                    return NULL;
+                val = digits = 0;
+            } else {
+                val = val * 10 + (*r - '0');
+                if (++digits > 3)
+                    return NULL;
+            }
+        }
+        *type = SIPHON_HOST_IPV4;
+    } else {
+        /* toplabel starts with ALPHA: a last label of digits is no name */
+        const char *last = q;
+        if (last[-1] == '.')
+            last--;
+        const char *lab = last;
+        while (lab > p && lab[-1] != '.')
+            lab--;
+        if (lab == last || !cc((unsigned char)*lab, CC_ALNUM) ||
+            cc((unsigned char)*lab, CC_DIGIT))
+            return NULL;
+        *type = SIPHON_HOST_NAME;
+    }
+    return q;
+}
+
+/* Count separators to size the parameter arrays in one allocation. */
+static size_t count_char(const char *p, const char *end, char c)
+{
+    size_t n = 0;
+    for (; p < end; p++)
+        n += *p == c;
+    return n;
+}
+
+static int parse_sip(siphon_arena *a, const char *s, const char *p,
+                     const char *end, siphon_uri *u, siphon_perr *err)
+{
+    /* userinfo ends at the first '@' (no '@' may appear unescaped in the
+     * host, parameters or headers) */
+    const char *at = memchr(p, '@', (size_t)(end - p));
+    if (at) {
+        const char *colon = NULL;
+        const char *q = scan_escaped(p, at, user_char);
+        if (q < at && *q == ':') {
+            colon = q;
+            q = scan_escaped(q + 1, at, password_char);
+        }
+        if (q != at)
+            return fail(err, s, q, "userinfo", "invalid character in the user part");
+        const char *ue = colon ? colon : at;
+        if (ue == p)
+            return fail(err, s, p, "user", "empty user part before '@'");
+        u->user = siphon_str_make(p, (size_t)(ue - p));
+        u->has_user = true;
+        if (colon) {
+            u->password = siphon_str_make(colon + 1, (size_t)(at - colon - 1));
+            u->has_password = true;
+        }
+        p = at + 1;
+    }
+    const char *he = siphon_scan_host_(p, end, &u->host_type);
+    if (!he)
+        return fail(err, s, p, "host", "missing or malformed host");
+    u->host = siphon_str_make(p, (size_t)(he - p));
+    p = he;
+    if (p < end && *p == ':') {
+        const char *d = ++p;
+        unsigned port = 0;
+        while (p < end && cc((unsigned char)*p, CC_DIGIT) && port <= 65535)
+            port = port * 10 + (unsigned)(*p++ - '0');
+        if (p == d || port > 65535)
+            return fail(err, s, d, "port", "port is not a number from 0 to 65535");
+        u->port = (uint16_t)port;
+        u->has_port = true;
+    }
+    const char *qm = memchr(p, '?', (size_t)(end - p));
+    const char *pe = qm ? qm : end;
+    size_t np = count_char(p, pe, ';');
+    if (np) {
+        u->params.v = siphon_arena_alloc(a, np * sizeof(siphon_param));
+        if (!u->params.v)
+            return SIPHON_ENOMEM;
+    }
+    while (p < pe) {
+        if (*p != ';')
+            return fail(err, s, p, "uri-parameter",
+                        "unexpected character after the host");
+        const char *ns = ++p;
+        const char *ne = scan_escaped(p, pe, param_char);
+        if (ne == ns)
+            return fail(err, s, ns, "uri-parameter", "empty URI parameter name");
+        siphon_param *pr = &u->params.v[u->params.n++];
+        pr->name = siphon_str_make(ns, (size_t)(ne - ns));
+        p = ne;
+        if (p < pe && *p == '=') {
+            const char *vs = ++p;
+            p = scan_escaped(p, pe, param_char);
+            pr->value = siphon_str_make(vs, (size_t)(p - vs));
+            pr->has_value = true;
+        }
+    }
+    if (qm) {
+        p = qm + 1;
+        size_t nh = count_char(p, end, '&') + 1;
+        u->headers.v = siphon_arena_alloc(a, nh * sizeof(siphon_param));
+        if (!u->headers.v)
+            return SIPHON_ENOMEM;
+        for (;;) {
+            const char *ns = p;
+            const char *ne = scan_escaped(p, end, header_char);
+            if (ne == ns || ne >= end || *ne != '=')
+                return fail(err, s, ne, "header", "URI header is not hname=hvalue");
+            const char *vs = ne + 1;
+            const char *ve = scan_escaped(vs, end, header_char);
+            siphon_param *pr = &u->headers.v[u->headers.n++];
+            pr->name = siphon_str_make(ns, (size_t)(ne - ns));
+            pr->value = siphon_str_make(vs, (size_t)(ve - vs));
+            pr->has_value = true;
+            if (ve == end)
+                break;
+            if (*ve != '&')
+                return fail(err, s, ve, "headers", "invalid character in URI headers");
+            p = ve + 1;
+        }
+    }
+    return 0;
+}
+
+int siphon_uri_parse(siphon_arena *a, const char *s, size_t len,
+                     siphon_uri *out, siphon_perr *err)
+{
+    memset(out, 0, sizeof *out);
+    const char *end = s + len;
+    const char *p = s;
+    /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 §3.1) */
+    if (p == end || !cc((unsigned char)*p, CC_ALNUM) || cc((unsigned char)*p, CC_DIGIT))
+        return fail(err, s, p, "scheme", "URI does not start with a scheme");
+    while (p < end && (cc((unsigned char)*p, CC_ALNUM) || *p == '+' || *p == '-' || *p == '.'))
+        p++;
+    if (p == end || *p != ':')
+        return fail(err, s, p, "scheme", "URI scheme is not followed by ':'");
+    out->raw = siphon_str_make(s, len);
+    out->scheme_name = siphon_str_make(s, (size_t)(p - s));
+    out->opaque = siphon_str_make(p + 1, (size_t)(end - p - 1));
+    if (siphon_str_caseeq_c(out->scheme_name, "sip"))
+        out->scheme = SIPHON_URI_SIP;
+    else if (siphon_str_caseeq_c(out->scheme_name, "sips"))
+        out->scheme = SIPHON_URI_SIPS;
+    else if (siphon_str_caseeq_c(out->scheme_name, "tel"))
+        out->scheme = SIPHON_URI_TEL;
+    else
+        out->scheme = SIPHON_URI_OTHER;
+    switch (out->scheme) {
+    case SIPHON_URI_SIP:
+    case SIPHON_URI_SIPS:
+        return parse_sip(a, s, p + 1, end, out, err);
+    case SIPHON_URI_TEL:
+        return siphon_uri_parse_tel_(a, s, len, out, err);
+    case SIPHON_URI_OTHER:
+        /* absoluteURI: hier-part / opaque-part, both made of uric */
+        if (p + 1 == end)
+            return fail(err, s, p + 1, "absoluteURI", "empty URI after the scheme");
+        for (const char *q = p + 1; q < end; q++) {
+            unsigned char c = (unsigned char)*q;
+            if (c <= ' ' || c >= 0x7f || strchr("<>\"{}|\\^`", c))
+                return fail(err, s, q, "absoluteURI", "character not allowed in a URI");
+        }
+        return 0;
+    }
+    return fail(err, s, s, "scheme", "unknown scheme");
+}
+
+bool siphon_uri_equal(const siphon_uri *a, const siphon_uri *b)
+{
+    if (a->scheme != b->scheme)
+        return false;
+    switch (a->scheme) {
+    case SIPHON_URI_SIP:
+    case SIPHON_URI_SIPS:
+        return siphon_uri_equal_sip_(a, b);
+    case SIPHON_URI_TEL:
+        return siphon_uri_equal_tel_(a, b);
+    case SIPHON_URI_OTHER:
+        return siphon_str_caseeq(a->scheme_name, b->scheme_name) &&
+               siphon_str_eq(a->opaque, b->opaque);
+    }
+    return false;
+}
