@@ -96,7 +96,7 @@ static bool is_line_text(siphon_str s)
     return true;
 }
 
-/* siphon_buf_printf may report the bytes written; only errors matter. */
+/* base.h promises only "negative on error" from siphon_buf_printf. */
 static int ok(int rc)
 {
     return rc < 0 ? rc : 0;
@@ -337,28 +337,17 @@ int siphon_msgb_set(siphon_msgb *b, siphon_str name, siphon_str value)
     if (!valid_field(b, name, value))
         return SIPHON_EINVAL;
     siphon_hdr_id id = siphon_hdr_lookup(name.p, name.len);
+    /* The one field takes the place of the first it replaces; the name
+     * given is used, as the caller may have switched forms ("v" to
+     * "Via"). */
     size_t first = b->n;
-    for (size_t i = 0; i < b->n;) {
-        if (!same_header(&b->f[i], id, name)) {
-            i++;
-        } else if (first == b->n) {
-            first = i++;
-        } else {
+    for (size_t i = b->n; i-- > 0;) {
+        if (same_header(&b->f[i], id, name)) {
             remove_at(b, i);
+            first = i;
         }
     }
-    if (first == b->n)
-        return insert_field(b, b->n, name, value);
-    /* Replace in place so the field keeps its position; the new name is
-     * taken, as the caller may have switched forms ("v" to "Via"). */
-    field nw = {id, {NULL, 0}, {NULL, 0}};
-    if (ostr_set(&nw.name, name) < 0 || ostr_set(&nw.value, trim(value)) < 0) {
-        field_free(&nw);
-        return SIPHON_ENOMEM;
-    }
-    field_free(&b->f[first]);
-    b->f[first] = nw;
-    return 0;
+    return insert_field(b, first, name, value);
 }
 
 int siphon_msgb_remove(siphon_msgb *b, siphon_str name, bool first_only)
@@ -465,46 +454,6 @@ int siphon_msgb_finish(siphon_msgb *b, siphon_msg **out, siphon_perr *err)
 
 /* ---- responses (RFC 3261 §8.2.6) --------------------------------------- */
 
-/*
- * Whether a To value carries a tag parameter, read from the raw text for
- * when typed access refused the value. Parameters inside the quoted
- * display name or inside <...> belong to something else; in addr-spec
- * form (no brackets) every ;param is a header parameter (RFC 3261 §20).
- */
-static bool raw_has_tag(siphon_str v)
-{
-    bool quoted = false, angle = false;
-    for (size_t i = 0; i < v.len; i++) {
-        char c = v.p[i];
-        if (quoted) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                quoted = false;
-            continue;
-        }
-        if (c == '"' && !angle) {
-            quoted = true;
-        } else if (c == '<') {
-            angle = true;
-        } else if (c == '>') {
-            angle = false;
-        } else if (c == ';' && !angle) {
-            size_t j = i + 1;
-            while (j < v.len && (is_wsp(v.p[j]) || v.p[j] == '\r' ||
-                                 v.p[j] == '\n'))
-                j++;
-            size_t k = j;
-            while (k < v.len && v.p[k] != '=' && v.p[k] != ';' &&
-                   !is_wsp(v.p[k]) && v.p[k] != '\r' && v.p[k] != '\n')
-                k++;
-            if (siphon_str_caseeq_c(siphon_str_make(v.p + j, k - j), "tag"))
-                return true;
-        }
-    }
-    return false;
-}
-
 static int copy_first(siphon_msgb *b, const siphon_msg *req, siphon_hdr_id id)
 {
     long i = siphon_msg_hdr_next(req, id, 0);
@@ -522,10 +471,11 @@ static int copy_to(siphon_msgb *b, siphon_msg *req, int status,
     if (i < 0)
         return 0;
     siphon_str v = req->hdrs[i].value;
+    /* A 100 creates no dialog, so it carries no tag (§8.2.6.1). A To
+     * that does not parse is copied untouched: the request deserves a
+     * 400, and guessing where a tag would go helps nobody. */
     const siphon_nameaddr *to = siphon_msg_to(req);
-    bool has_tag = to ? to->has_tag : raw_has_tag(v);
-    /* A 100 creates no dialog, so it carries no tag (§8.2.6.1). */
-    if (has_tag || status == 100 || to_tag.len == 0)
+    if (!to || to->has_tag || status == 100 || to_tag.len == 0)
         return insert_unfolded(b, b->n, SIPHON_STR_LIT("To"), v);
     char *u = malloc(v.len + 5 + to_tag.len);
     if (!u)
@@ -589,78 +539,51 @@ typedef struct phrase {
     const char *text;
 } phrase;
 
-/* RFC 3261 §21 plus the extension codes in common use, each marked with
- * the RFC that defines it. Sorted by code for the binary search. */
+/*
+ * RFC 3261 §21, plus the extension codes in common use: 199 (RFC 6228),
+ * 202 and 489 (RFC 3265), 204 (RFC 5839), 412 (RFC 3903), 417 (RFC 4412),
+ * 422 (RFC 4028), 428 (RFC 4474), 429 (RFC 3892), 430 and 439 (RFC 5626),
+ * 433 (RFC 5079), 440 (RFC 5393), 469 (RFC 6086), 470 (RFC 5360), 494
+ * (RFC 3329), 580 (RFC 3312), 607 (RFC 8197), 608 (RFC 8688). Sorted by
+ * code for the binary search.
+ */
 static const phrase phrases[] = {
-    {100, "Trying"},
-    {180, "Ringing"},
-    {181, "Call Is Being Forwarded"},
-    {182, "Queued"},
-    {183, "Session Progress"},
-    {199, "Early Dialog Terminated"},             /* RFC 6228 */
-    {200, "OK"},
-    {202, "Accepted"},                            /* RFC 3265 */
-    {204, "No Notification"},                     /* RFC 5839 */
-    {300, "Multiple Choices"},
-    {301, "Moved Permanently"},
-    {302, "Moved Temporarily"},
-    {305, "Use Proxy"},
-    {380, "Alternative Service"},
-    {400, "Bad Request"},
-    {401, "Unauthorized"},
-    {402, "Payment Required"},
-    {403, "Forbidden"},
-    {404, "Not Found"},
-    {405, "Method Not Allowed"},
+    {100, "Trying"},                     {180, "Ringing"},
+    {181, "Call Is Being Forwarded"},    {182, "Queued"},
+    {183, "Session Progress"},           {199, "Early Dialog Terminated"},
+    {200, "OK"},                         {202, "Accepted"},
+    {204, "No Notification"},            {300, "Multiple Choices"},
+    {301, "Moved Permanently"},          {302, "Moved Temporarily"},
+    {305, "Use Proxy"},                  {380, "Alternative Service"},
+    {400, "Bad Request"},                {401, "Unauthorized"},
+    {402, "Payment Required"},           {403, "Forbidden"},
+    {404, "Not Found"},                  {405, "Method Not Allowed"},
     {406, "Not Acceptable"},
-    {407, "Proxy Authentication Required"},
-    {408, "Request Timeout"},
-    {410, "Gone"},
-    {412, "Conditional Request Failed"},          /* RFC 3903 */
-    {413, "Request Entity Too Large"},
-    {414, "Request-URI Too Long"},
-    {415, "Unsupported Media Type"},
-    {416, "Unsupported URI Scheme"},
-    {417, "Unknown Resource-Priority"},           /* RFC 4412 */
-    {420, "Bad Extension"},
-    {421, "Extension Required"},
-    {422, "Session Interval Too Small"},          /* RFC 4028 */
-    {423, "Interval Too Brief"},
-    {428, "Use Identity Header"},                 /* RFC 4474 */
-    {429, "Provide Referrer Identity"},           /* RFC 3892 */
-    {430, "Flow Failed"},                         /* RFC 5626 */
-    {433, "Anonymity Disallowed"},                /* RFC 5079 */
-    {439, "First Hop Lacks Outbound Support"},    /* RFC 5626 */
-    {440, "Max-Breadth Exceeded"},                /* RFC 5393 */
-    {469, "Bad Info Package"},                    /* RFC 6086 */
-    {470, "Consent Needed"},                      /* RFC 5360 */
+    {407, "Proxy Authentication Required"}, {408, "Request Timeout"},
+    {410, "Gone"},                       {412, "Conditional Request Failed"},
+    {413, "Request Entity Too Large"},   {414, "Request-URI Too Long"},
+    {415, "Unsupported Media Type"},     {416, "Unsupported URI Scheme"},
+    {417, "Unknown Resource-Priority"},  {420, "Bad Extension"},
+    {421, "Extension Required"},         {422, "Session Interval Too Small"},
+    {423, "Interval Too Brief"},         {428, "Use Identity Header"},
+    {429, "Provide Referrer Identity"},  {430, "Flow Failed"},
+    {433, "Anonymity Disallowed"},
+    {439, "First Hop Lacks Outbound Support"}, {440, "Max-Breadth Exceeded"},
+    {469, "Bad Info Package"},           {470, "Consent Needed"},
     {480, "Temporarily Unavailable"},
-    {481, "Call/Transaction Does Not Exist"},
-    {482, "Loop Detected"},
-    {483, "Too Many Hops"},
-    {484, "Address Incomplete"},
-    {485, "Ambiguous"},
-    {486, "Busy Here"},
-    {487, "Request Terminated"},
-    {488, "Not Acceptable Here"},
-    {489, "Bad Event"},                           /* RFC 3265 */
-    {491, "Request Pending"},
-    {493, "Undecipherable"},
-    {494, "Security Agreement Required"},         /* RFC 3329 */
-    {500, "Server Internal Error"},
-    {501, "Not Implemented"},
-    {502, "Bad Gateway"},
-    {503, "Service Unavailable"},
-    {504, "Server Time-out"},
-    {505, "Version Not Supported"},
-    {513, "Message Too Large"},
-    {580, "Precondition Failure"},                /* RFC 3312 */
-    {600, "Busy Everywhere"},
-    {603, "Decline"},
-    {604, "Does Not Exist Anywhere"},
-    {606, "Not Acceptable"},
-    {607, "Unwanted"},                            /* RFC 8197 */
-    {608, "Rejected"},                            /* RFC 8688 */
+    {481, "Call/Transaction Does Not Exist"}, {482, "Loop Detected"},
+    {483, "Too Many Hops"},              {484, "Address Incomplete"},
+    {485, "Ambiguous"},                  {486, "Busy Here"},
+    {487, "Request Terminated"},         {488, "Not Acceptable Here"},
+    {489, "Bad Event"},                  {491, "Request Pending"},
+    {493, "Undecipherable"},             {494, "Security Agreement Required"},
+    {500, "Server Internal Error"},      {501, "Not Implemented"},
+    {502, "Bad Gateway"},                {503, "Service Unavailable"},
+    {504, "Server Time-out"},            {505, "Version Not Supported"},
+    {513, "Message Too Large"},          {580, "Precondition Failure"},
+    {600, "Busy Everywhere"},            {603, "Decline"},
+    {604, "Does Not Exist Anywhere"},    {606, "Not Acceptable"},
+    {607, "Unwanted"},                   {608, "Rejected"},
 };
 
 const char *siphon_status_phrase(int status)

@@ -53,16 +53,6 @@ static size_t msg_offset(const siphon_msg *m, const char *p)
     return (size_t)(p - m->bytes);
 }
 
-/* "multipart" alone (hval.value holding the type) or "multipart/x". */
-static bool is_multipart(siphon_str type)
-{
-    type = trim_lws(type);
-    if (type.len < 9 || !siphon_str_caseeq_c(siphon_str_make(type.p, 9),
-                                             "multipart"))
-        return false;
-    return type.len == 9 || type.p[9] == '/' || is_lws(type.p[9]);
-}
-
 /* The boundary parameter value may be a quoted-string (RFC 2045 §5.1);
  * bchars exclude '\' and '"', so dropping the quotes is all it takes. */
 static siphon_str unquote(siphon_str v)
@@ -74,85 +64,34 @@ static siphon_str unquote(siphon_str v)
 }
 
 /*
- * Read the boundary from a raw Content-Type value: type "/" subtype then
- * ";" parameters, quoted strings respected. Used when typed access to
- * Content-Type is not available. Returns 0, SIPHON_ENOENT (not multipart)
- * or SIPHON_EPARSE (multipart without a boundary).
- */
-static int raw_boundary(siphon_str v, siphon_str *boundary)
-{
-    size_t semi = 0;
-    while (semi < v.len && v.p[semi] != ';')
-        semi++;
-    if (!is_multipart(siphon_str_make(v.p, semi)))
-        return SIPHON_ENOENT;
-    size_t i = semi;
-    while (i < v.len) {
-        size_t start = ++i; /* past ';' */
-        bool quoted = false;
-        while (i < v.len && (quoted || v.p[i] != ';')) {
-            if (quoted && v.p[i] == '\\')
-                i++;
-            else if (v.p[i] == '"')
-                quoted = !quoted;
-            i++;
-        }
-        size_t end = i < v.len ? i : v.len;
-        siphon_str param = siphon_str_make(v.p + start, end - start);
-        const char *eq = memchr(param.p, '=', param.len);
-        if (!eq)
-            continue;
-        siphon_str name = trim_lws(siphon_str_make(param.p, eq - param.p));
-        if (siphon_str_caseeq_c(name, "boundary")) {
-            size_t off = (size_t)(eq + 1 - param.p);
-            *boundary = unquote(
-                siphon_str_make(param.p + off, param.len - off));
-            return 0;
-        }
-    }
-    return SIPHON_EPARSE;
-}
-
-/*
- * The boundary of m's body. Typed access is preferred (its parse errors
- * are the ones the rest of the stack reports); the raw reading covers
- * ids that have no typed form yet. Returns 0, SIPHON_ENOENT or
- * SIPHON_EPARSE with err filled.
+ * The boundary of m's body, from the typed Content-Type (RFC 3261
+ * §20.15 media-type; its parse errors are the ones the rest of the stack
+ * reports). Returns 0, SIPHON_ENOENT (no Content-Type or not multipart),
+ * SIPHON_EPARSE with err filled, or SIPHON_ENOMEM.
  */
 static int find_boundary(siphon_msg *m, siphon_str *boundary,
                          siphon_perr *err)
 {
-    long at = siphon_msg_hdr_next(m, SIPHON_HDR_CONTENT_TYPE, 0);
-    if (at < 0)
-        return SIPHON_ENOENT;
-    const siphon_hdr *h = &m->hdrs[at];
     const void *tv = NULL;
-    siphon_perr terr;
-    int rc = siphon_msg_typed(m, SIPHON_HDR_CONTENT_TYPE, &tv, &terr);
-    if (rc == SIPHON_EPARSE) {
-        if (err)
-            *err = terr;
-        return rc;
-    }
-    if (rc == 0) {
-        const siphon_hval *hv = tv;
-        if (!is_multipart(hv->value))
-            return SIPHON_ENOENT;
-        const siphon_param *bp = siphon_params_find(&hv->params, "boundary");
-        rc = bp ? 0 : SIPHON_EPARSE;
-        if (bp)
-            *boundary = unquote(bp->value);
-    } else {
-        rc = raw_boundary(h->value, boundary);
-        if (rc == SIPHON_ENOENT)
-            return rc;
-    }
-    if (rc == 0 && boundary->len == 0)
-        rc = SIPHON_EPARSE;
+    int rc = siphon_msg_typed(m, SIPHON_HDR_CONTENT_TYPE, &tv, err);
     if (rc < 0)
-        fail(err, msg_offset(m, h->value.p), "Content-Type", "boundary",
+        return rc;
+    const siphon_hval *hv = tv;
+    /* The typed value holds the type alone; the subtype (mixed,
+     * alternative, related, ...) does not change the syntax. */
+    if (!siphon_str_caseeq_c(hv->value, "multipart"))
+        return SIPHON_ENOENT;
+    const siphon_param *bp = siphon_params_find(&hv->params, "boundary");
+    if (bp)
+        *boundary = unquote(bp->value);
+    if (!bp || boundary->len == 0) {
+        long at = siphon_msg_hdr_next(m, SIPHON_HDR_CONTENT_TYPE, 0);
+        fail(err, at < 0 ? 0 : msg_offset(m, m->hdrs[at].value.p),
+             "Content-Type", "boundary",
              "multipart Content-Type without a usable boundary parameter");
-    return rc;
+        return SIPHON_EPARSE;
+    }
+    return 0;
 }
 
 /* ---- delimiters -------------------------------------------------------- */

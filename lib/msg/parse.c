@@ -314,6 +314,22 @@ static int parse_headers(siphon_msg *m, const char *p, const char *end,
             return 0;
         }
         if (*p == ' ' || *p == '\t') {
+            /* a line of whitespace only: some senders end the header
+             * section with it; a liberal parser takes it as the empty line */
+            const char *q = p;
+            while (q < end && (*q == ' ' || *q == '\t'))
+                q++;
+            if (q < end && (*q == '\n' || (*q == '\r' && q + 1 < end && q[1] == '\n'))) {
+                if (msg_finding(m, SIPHON_FINDING_TOLERATED, "whitespace-empty-line",
+                                "RFC 3261 §7", NULL, off(m, p),
+                                "header section ended by a line of whitespace")) {
+                    msg_perr(err, off(m, p), NULL, "CRLF",
+                             "header section ended by a line of whitespace");
+                    return SIPHON_EPARSE;
+                }
+                *body = q + (*q == '\n' ? 1 : 2);
+                return 0;
+            }
             msg_perr(err, off(m, p), NULL, "message-header",
                      "continuation line with no header field before it");
             return SIPHON_EPARSE;
@@ -330,6 +346,26 @@ static int parse_headers(siphon_msg *m, const char *p, const char *end,
         const char *c = ne;
         while (c < end && (*c == ' ' || *c == '\t'))
             c++;
+        /* HCOLON allows no line break before the colon (RFC 3261 §25.1);
+         * tolerate a folded one */
+        const char *f = c;
+        if (f < end && *f == '\r')
+            f++;
+        if (f < end && *f == '\n' && f + 1 < end && (f[1] == ' ' || f[1] == '\t')) {
+            f++;
+            while (f < end && (*f == ' ' || *f == '\t'))
+                f++;
+            if (f < end && *f == ':') {
+                if (msg_finding(m, SIPHON_FINDING_TOLERATED, "folded-before-colon",
+                                "RFC 3261 §25.1 HCOLON", NULL, off(m, c),
+                                "line folded between header name and colon")) {
+                    msg_perr(err, off(m, c), NULL, "HCOLON",
+                             "line folded between header name and colon");
+                    return SIPHON_EPARSE;
+                }
+                c = f;
+            }
+        }
         if (c >= end || *c != ':') {
             msg_perr(err, off(m, p), NULL, "HCOLON",
                      "header \"%.*s\" has no colon after its name",
@@ -357,8 +393,14 @@ static int parse_headers(siphon_msg *m, const char *p, const char *end,
                 }
             }
             if (lf + 1 < end && (lf[1] == ' ' || lf[1] == '\t')) {
-                q = lf + 1;
-                continue;
+                /* a whitespace-only line is not folding: see above */
+                const char *w = lf + 1;
+                while (w < end && (*w == ' ' || *w == '\t'))
+                    w++;
+                if (w == end || (*w != '\r' && *w != '\n')) {
+                    q = lf + 1;
+                    continue;
+                }
             }
             line_end = lf > c && lf[-1] == '\r' ? lf - 1 : lf;
             next = lf + 1;

@@ -180,7 +180,8 @@ static int parse_hval(tctx *t, tkind k, uint64_t max, const char *s,
     case K_REPLACES: {
         const char *q = p;
         if (k == K_REPLACES)
-            while (q < e && cc((unsigned char)*q, CC_WORD) && *q != ';')
+            /* callid = word [ "@" word ] (RFC 3891 §6.1) */
+            while (q < e && (cc((unsigned char)*q, CC_WORD) || *q == '@'))
                 q++;
         else
             q = skip_token(p, e);

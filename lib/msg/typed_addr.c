@@ -63,6 +63,14 @@ static bool gen_value_char(unsigned char c)
     return cc(c, CC_TOKEN) || c == ':' || c == '[' || c == ']';
 }
 
+/* What a liberal parser still takes as part of an unquoted value: any
+ * visible character that is not a separator of the surrounding grammar. */
+static bool loose_value_char(unsigned char c)
+{
+    return c > ' ' && c != 0x7f && c != ';' && c != ',' && c != '"' && c != '<' &&
+           c != '>' && c != '=';
+}
+
 int parse_params(tctx *t, const char **pp, const char *end, siphon_params *out)
 {
     const char *p = *pp;
@@ -101,6 +109,15 @@ int parse_params(tctx *t, const char **pp, const char *end, siphon_params *out)
             } else {
                 while (q < end && gen_value_char((unsigned char)*q))
                     q++;
+                if (q < end && loose_value_char((unsigned char)*q)) {
+                    /* seen in the wild: '@' or '/' in branch and tag values */
+                    if (tfinding(t, SIPHON_FINDING_TOLERATED, q, "param-value-chars",
+                                 "RFC 3261 §25.1 gen-value",
+                                 "parameter value with characters outside token/host"))
+                        return terr(t, q, "gen-value", "invalid character in parameter value");
+                    while (q < end && loose_value_char((unsigned char)*q))
+                        q++;
+                }
                 if (q == vs)
                     return terr(t, vs, "gen-value", "parameter \"%.*s\" has '=' but no value",
                                 (int)pr->name.len, pr->name.p);
@@ -216,7 +233,32 @@ int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
             us = skip_ws(us, ue);
             ue = rskip_ws(us, ue);
         }
-        int rc = parse_uri_in(t, us, ue, &out->uri);
+        const char *ws = us;
+        while (ws < ue && !cc((unsigned char)*ws, CC_WS))
+            ws++;
+        int rc;
+        if (ws < ue) {
+            /* LWS (often folding) inside the URI: a liberal element removes
+             * it where that is unambiguous, as for the Request-URI
+             * (RFC 4475 §3.1.2.8) */
+            if (tfinding(t, SIPHON_FINDING_TOLERATED, ws, "uri-lws",
+                         "RFC 3261 §25.1; RFC 4475 §3.1.2.8",
+                         "whitespace inside a URI (removed)"))
+                return terr(t, ws, "addr-spec", "whitespace inside a URI");
+            char *copy = siphon_arena_alloc(&t->m->arena, (size_t)(ue - us) + 1);
+            if (!copy)
+                return SIPHON_ENOMEM;
+            size_t n = 0;
+            for (const char *q = us; q < ue; q++)
+                if (!cc((unsigned char)*q, CC_WS))
+                    copy[n++] = *q;
+            siphon_perr uerr;
+            rc = siphon_uri_parse(&t->m->arena, copy, n, &out->uri, &uerr);
+            if (rc == SIPHON_EPARSE)
+                return terr(t, us, uerr.rule, "bad URI: %s", uerr.text);
+        } else {
+            rc = parse_uri_in(t, us, ue, &out->uri);
+        }
         if (rc)
             return rc;
         out->bracketed = true;
