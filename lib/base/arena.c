@@ -32,12 +32,32 @@ void siphon_arena_init(siphon_arena *a, void *first, size_t first_len)
     }
 }
 
-void *siphon_arena_alloc(siphon_arena *a, size_t n)
+static void *grow(siphon_arena *a, size_t n);
+
+void *siphon_arena_alloc_raw(siphon_arena *a, size_t n)
 {
     n = (n + 7) & ~(size_t)7;
     if (n == 0)
         n = 8;
-    if (!a->cur || (size_t)(a->end - a->cur) < n) {
+    if (!a->cur || (size_t)(a->end - a->cur) < n)
+        return grow(a, n);
+    void *p = a->cur;
+    a->cur += n;
+    a->total += n;
+    return p;
+}
+
+void *siphon_arena_alloc(siphon_arena *a, size_t n)
+{
+    void *p = siphon_arena_alloc_raw(a, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+static void *grow(siphon_arena *a, size_t n)
+{
+    {
         size_t size = n > MIN_BLOCK / 2 ? n : MIN_BLOCK;
         /* grow block sizes with use so big messages need few mallocs */
         if (a->total > size)
@@ -56,15 +76,17 @@ void *siphon_arena_alloc(siphon_arena *a, size_t n)
     void *p = a->cur;
     a->cur += n;
     a->total += n;
-    memset(p, 0, n);
     return p;
 }
 
 char *siphon_arena_dup(siphon_arena *a, const void *p, size_t n)
 {
-    char *d = siphon_arena_alloc(a, n + 1);
-    if (d && n)
-        memcpy(d, p, n);
+    char *d = siphon_arena_alloc_raw(a, n + 1);
+    if (d) {
+        if (n)
+            memcpy(d, p, n);
+        d[n] = 0;
+    }
     return d;
 }
 

@@ -41,19 +41,18 @@ int siphon_str_to_u64(siphon_str s, uint64_t max, uint64_t *out)
     uint64_t v = 0;
     if (s.len == 0)
         return SIPHON_EPARSE;
+    bool overflow = false;
     for (size_t i = 0; i < s.len; i++) {
-        unsigned d = (unsigned char)s.p[i] - '0';
+        unsigned d = (unsigned)((unsigned char)s.p[i] - '0');
         if (d > 9)
             return SIPHON_EPARSE;
-        if (v > (max - d) / 10) {
-            /* keep scanning so that "12x" with overflow still says EPARSE */
-            for (size_t j = i + 1; j < s.len; j++)
-                if ((unsigned char)s.p[j] - '0' > 9)
-                    return SIPHON_EPARSE;
-            return SIPHON_ERANGE;
-        }
+        /* 19 digits always fit in 64 bits; check only beyond that */
+        if (i >= 19 && v > (UINT64_MAX - d) / 10)
+            overflow = true;
         v = v * 10 + d;
     }
+    if (overflow || v > max)
+        return SIPHON_ERANGE;
     *out = v;
     return 0;
 }

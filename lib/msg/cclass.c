@@ -1,41 +1,39 @@
 /*
- * cclass.c -- the character class table behind scan.h (RFC 3261 §25.1).
+ * cclass.c -- the character class table behind scan.h, built at load time
+ * from the character sets of RFC 3261 §25.1 so that each set is written
+ * once, as the RFC writes it.
  */
 #include "scan.h"
 
-#define A (CC_TOKEN | CC_ALNUM | CC_UNRESERVED | CC_HOST | CC_WORD)
-#define X (A | CC_HEX)
-#define D (A | CC_DIGIT | CC_HEX)
+uint16_t siphon_cclass_[256];
 
-const uint8_t siphon_cclass_[256] = {
-    ['\t'] = CC_WS, ['\r'] = CC_WS, ['\n'] = CC_WS, [' '] = CC_WS,
-    ['!'] = CC_TOKEN | CC_UNRESERVED | CC_WORD,
-    ['"'] = CC_WORD,
-    ['%'] = CC_TOKEN | CC_WORD,
-    ['\''] = CC_TOKEN | CC_UNRESERVED | CC_WORD,
-    ['('] = CC_UNRESERVED | CC_WORD,
-    [')'] = CC_UNRESERVED | CC_WORD,
-    ['*'] = CC_TOKEN | CC_UNRESERVED | CC_WORD,
-    ['+'] = CC_TOKEN | CC_WORD,
-    ['-'] = CC_TOKEN | CC_UNRESERVED | CC_HOST | CC_WORD,
-    ['.'] = CC_TOKEN | CC_UNRESERVED | CC_HOST | CC_WORD,
-    ['/'] = CC_WORD,
-    ['0'] = D, ['1'] = D, ['2'] = D, ['3'] = D, ['4'] = D,
-    ['5'] = D, ['6'] = D, ['7'] = D, ['8'] = D, ['9'] = D,
-    [':'] = CC_WORD, ['<'] = CC_WORD, ['>'] = CC_WORD, ['?'] = CC_WORD,
-    ['A'] = X, ['B'] = X, ['C'] = X, ['D'] = X, ['E'] = X, ['F'] = X,
-    ['G'] = A, ['H'] = A, ['I'] = A, ['J'] = A, ['K'] = A, ['L'] = A,
-    ['M'] = A, ['N'] = A, ['O'] = A, ['P'] = A, ['Q'] = A, ['R'] = A,
-    ['S'] = A, ['T'] = A, ['U'] = A, ['V'] = A, ['W'] = A, ['X'] = A,
-    ['Y'] = A, ['Z'] = A,
-    ['['] = CC_WORD, ['\\'] = CC_WORD, [']'] = CC_WORD,
-    ['_'] = CC_TOKEN | CC_UNRESERVED | CC_HOST | CC_WORD,
-    ['`'] = CC_TOKEN | CC_WORD,
-    ['a'] = X, ['b'] = X, ['c'] = X, ['d'] = X, ['e'] = X, ['f'] = X,
-    ['g'] = A, ['h'] = A, ['i'] = A, ['j'] = A, ['k'] = A, ['l'] = A,
-    ['m'] = A, ['n'] = A, ['o'] = A, ['p'] = A, ['q'] = A, ['r'] = A,
-    ['s'] = A, ['t'] = A, ['u'] = A, ['v'] = A, ['w'] = A, ['x'] = A,
-    ['y'] = A, ['z'] = A,
-    ['{'] = CC_WORD, ['}'] = CC_WORD,
-    ['~'] = CC_TOKEN | CC_UNRESERVED | CC_WORD,
-};
+#define ALPHA "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+#define DIGIT "0123456789"
+#define ALNUM ALPHA DIGIT
+#define MARK "-_.!~*'()"             /* mark */
+#define UNRESERVED ALNUM MARK         /* unreserved */
+
+static void add(const char *chars, uint16_t cls)
+{
+    for (; *chars; chars++)
+        siphon_cclass_[(unsigned char)*chars] |= cls;
+}
+
+__attribute__((constructor)) static void build_cclass(void)
+{
+    add(ALNUM "-.!%*_+`'~", CC_TOKEN);                  /* token */
+    add(ALNUM, CC_ALNUM);
+    add(DIGIT, CC_DIGIT);
+    add(DIGIT "ABCDEFabcdef", CC_HEX);
+    add(UNRESERVED, CC_UNRESERVED);
+    add(" \t\r\n", CC_WS);
+    add(ALNUM "-._", CC_HOST);                           /* hostname, plus '_' seen in the wild */
+    add(ALNUM "-.!%*_+`'~()<>:\\\"/[]?{}", CC_WORD);    /* word (Call-ID) */
+    add(UNRESERVED "&=+$,;?/", CC_USER);                 /* user: user-unreserved */
+    add(UNRESERVED "&=+$,", CC_PASSWORD);                /* password */
+    add(UNRESERVED "[]/:&+$", CC_PARAMCHAR);             /* paramchar: param-unreserved */
+    add(UNRESERVED "[]/?:+$", CC_HNVCHAR);               /* hname/hvalue: hnv-unreserved */
+    add(ALNUM "-.!%*_+`'~:[]", CC_GENVALUE);             /* gen-value: token / host */
+    add(ALNUM "+-.", CC_SCHEME);                         /* scheme (RFC 3986 §3.1) */
+    add(DIGIT ".", CC_DIGITDOT);                         /* IPv4address candidates */
+}

@@ -9,6 +9,10 @@
 
 #include <string.h>
 
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "siphon_hdr_lookup assumes a little-endian machine"
+#endif
+
 typedef struct hdr_entry {
     const char *name;
     unsigned char len;
@@ -106,74 +110,112 @@ static const unsigned char compact_ids[26] = {
     ['y' - 'a'] = SIPHON_HDR_IDENTITY,
 };
 
-/*
- * Candidates by lower-cased first letter, built from hdr_table on first
- * use would need a lock; instead a fixed bucket list is kept here. Order
- * within a bucket puts the most frequent names first.
- */
-static const unsigned char bucket_a[] = {SIPHON_HDR_ALLOW, SIPHON_HDR_ACCEPT, SIPHON_HDR_AUTHORIZATION,
-    SIPHON_HDR_ALLOW_EVENTS, SIPHON_HDR_ACCEPT_CONTACT, SIPHON_HDR_ACCEPT_ENCODING,
-    SIPHON_HDR_ACCEPT_LANGUAGE, SIPHON_HDR_ALERT_INFO, SIPHON_HDR_AUTHENTICATION_INFO, 0};
-static const unsigned char bucket_c[] = {SIPHON_HDR_CALL_ID, SIPHON_HDR_CSEQ, SIPHON_HDR_CONTACT,
-    SIPHON_HDR_CONTENT_LENGTH, SIPHON_HDR_CONTENT_TYPE, SIPHON_HDR_CALL_INFO,
-    SIPHON_HDR_CONTENT_DISPOSITION, SIPHON_HDR_CONTENT_ENCODING, SIPHON_HDR_CONTENT_LANGUAGE, 0};
-static const unsigned char bucket_d[] = {SIPHON_HDR_DATE, 0};
-static const unsigned char bucket_e[] = {SIPHON_HDR_EXPIRES, SIPHON_HDR_EVENT, SIPHON_HDR_ERROR_INFO, 0};
-static const unsigned char bucket_f[] = {SIPHON_HDR_FROM, 0};
-static const unsigned char bucket_i[] = {SIPHON_HDR_IDENTITY, SIPHON_HDR_IN_REPLY_TO, 0};
-static const unsigned char bucket_m[] = {SIPHON_HDR_MAX_FORWARDS, SIPHON_HDR_MIN_EXPIRES,
-    SIPHON_HDR_MIN_SE, SIPHON_HDR_MIME_VERSION, 0};
-static const unsigned char bucket_o[] = {SIPHON_HDR_ORGANIZATION, 0};
-static const unsigned char bucket_p[] = {SIPHON_HDR_PROXY_AUTHORIZATION, SIPHON_HDR_PROXY_AUTHENTICATE,
-    SIPHON_HDR_PATH, SIPHON_HDR_PROXY_REQUIRE, SIPHON_HDR_P_ASSERTED_IDENTITY, SIPHON_HDR_PRIORITY, 0};
-static const unsigned char bucket_r[] = {SIPHON_HDR_ROUTE, SIPHON_HDR_RECORD_ROUTE, SIPHON_HDR_REQUIRE,
-    SIPHON_HDR_RSEQ, SIPHON_HDR_RACK, SIPHON_HDR_REASON, SIPHON_HDR_REFER_TO, SIPHON_HDR_REFERRED_BY,
-    SIPHON_HDR_REPLACES, SIPHON_HDR_RETRY_AFTER, SIPHON_HDR_REPLY_TO, SIPHON_HDR_REJECT_CONTACT,
-    SIPHON_HDR_REQUEST_DISPOSITION, 0};
-static const unsigned char bucket_s[] = {SIPHON_HDR_SUPPORTED, SIPHON_HDR_SUBSCRIPTION_STATE,
-    SIPHON_HDR_SERVER, SIPHON_HDR_SESSION_EXPIRES, SIPHON_HDR_SERVICE_ROUTE, SIPHON_HDR_SUBJECT, 0};
-static const unsigned char bucket_t[] = {SIPHON_HDR_TO, SIPHON_HDR_TIMESTAMP, 0};
-static const unsigned char bucket_u[] = {SIPHON_HDR_USER_AGENT, SIPHON_HDR_UNSUPPORTED, 0};
-static const unsigned char bucket_v[] = {SIPHON_HDR_VIA, 0};
-static const unsigned char bucket_w[] = {SIPHON_HDR_WWW_AUTHENTICATE, SIPHON_HDR_WARNING, 0};
-
-static const unsigned char *const buckets[26] = {
-    ['a' - 'a'] = bucket_a, ['c' - 'a'] = bucket_c, ['d' - 'a'] = bucket_d,
-    ['e' - 'a'] = bucket_e, ['f' - 'a'] = bucket_f, ['i' - 'a'] = bucket_i,
-    ['m' - 'a'] = bucket_m, ['o' - 'a'] = bucket_o, ['p' - 'a'] = bucket_p,
-    ['r' - 'a'] = bucket_r, ['s' - 'a'] = bucket_s, ['t' - 'a'] = bucket_t,
-    ['u' - 'a'] = bucket_u, ['v' - 'a'] = bucket_v, ['w' - 'a'] = bucket_w,
-};
-
 static inline unsigned char lc(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
 }
 
-siphon_hdr_id siphon_hdr_lookup(const char *name, size_t len)
+/*
+ * Full names are found through a small hash of (length, first and last
+ * letter), which separates the known names well; each slot holds up to
+ * four candidates, checked case-insensitively. The table is built once at
+ * load time from hdr_table, so there is no second list to keep in step.
+ */
+#define HASH_SLOTS 256
+#define SLOT_WAYS 4
+static unsigned char name_hash[HASH_SLOTS][SLOT_WAYS];
+/* Lower-case names, zero-padded to whole 8-byte words. */
+static uint64_t lower_names[SIPHON_HDR__COUNT][3];
+/* The same, grouped by length for the parser's fast path (scan.h). */
+uint64_t siphon_hdr_words_[HDR_MAX_LEN + 1][HDR_BY_LEN][3];
+uint8_t siphon_hdr_by_len_[HDR_MAX_LEN + 1][HDR_BY_LEN];
+const uint8_t *const siphon_hdr_compact_ids_ = compact_ids;
+
+static inline unsigned hash_name(unsigned len, unsigned char first, unsigned char last)
 {
-    if (len == 0)
+    return (len * 29u + first * 7u + last * 3u) & (HASH_SLOTS - 1);
+}
+
+__attribute__((constructor)) static void build_name_hash(void)
+{
+    for (int id = 1; id < SIPHON_HDR__COUNT; id++) {
+        const hdr_entry *e = &hdr_table[id];
+        char *ln = (char *)lower_names[id];
+        for (unsigned i = 0; i < e->len; i++)
+            ln[i] = (char)lc((unsigned char)e->name[i]);
+        unsigned h = hash_name(e->len, lc((unsigned char)e->name[0]),
+                               lc((unsigned char)e->name[e->len - 1]));
+        int w = 0;
+        while (w < SLOT_WAYS && name_hash[h][w])
+            w++;
+        /* a full slot would silently drop a header: the unit test that
+         * looks every name up catches it */
+        if (w < SLOT_WAYS)
+            name_hash[h][w] = (unsigned char)id;
+        int k = 0;
+        while (k < HDR_BY_LEN && siphon_hdr_by_len_[e->len][k])
+            k++;
+        if (k < HDR_BY_LEN) {
+            siphon_hdr_by_len_[e->len][k] = (uint8_t)id;
+            memcpy(siphon_hdr_words_[e->len][k], lower_names[id], sizeof lower_names[id]);
+        }
+    }
+}
+
+/*
+ * padded: the caller guarantees 8 readable bytes from every word start
+ * below len (the parser pads its copy of the message), and that the name is
+ * a token, so it holds no CR.
+ */
+static siphon_hdr_id lookup(const char *name, size_t len, bool padded)
+{
+    if (len == 0 || len > 24)
         return SIPHON_HDR_OTHER;
     unsigned char c0 = lc((unsigned char)name[0]);
-    if (c0 < 'a' || c0 > 'z')
-        return SIPHON_HDR_OTHER;
     if (len == 1)
-        return (siphon_hdr_id)compact_ids[c0 - 'a'];
-    const unsigned char *b = buckets[c0 - 'a'];
-    if (!b)
-        return SIPHON_HDR_OTHER;
-    for (; *b; b++) {
-        const hdr_entry *e = &hdr_table[*b];
-        if (e->len != len)
+        return (c0 >= 'a' && c0 <= 'z') ? (siphon_hdr_id)compact_ids[c0 - 'a']
+                                        : SIPHON_HDR_OTHER;
+    const unsigned char *slot =
+        name_hash[hash_name((unsigned)len, c0, lc((unsigned char)name[len - 1]))];
+    for (int w = 0; w < SLOT_WAYS && slot[w]; w++) {
+        if (hdr_table[slot[w]].len != len)
             continue;
-        size_t i = 1;
-        while (i < len && lc((unsigned char)name[i]) == lc((unsigned char)e->name[i]))
-            i++;
-        if (i == len)
-            return (siphon_hdr_id)*b;
+        /* Known names are letters and '-'. OR-ing 0x20 lower-cases letters
+         * and leaves '-' alone; the only other byte that ORs to one of
+         * them is CR (to '-'), checked after a match. Words are read
+         * little-endian (the mask keeps the low bytes). */
+        const uint64_t *ln = lower_names[slot[w]];
+        size_t i = 0;
+        for (; i + 8 <= len; i += 8) {
+            uint64_t v;
+            memcpy(&v, name + i, 8);
+            if ((v | 0x2020202020202020ull) != ln[i / 8])
+                goto next;
+        }
+        if (i < len) {
+            uint64_t v = 0;
+            if (padded)
+                memcpy(&v, name + i, 8);
+            else
+                memcpy(&v, name + i, len - i);
+            uint64_t mask = ~0ull >> (8 * (8 - (len - i)));
+            if (((v | 0x2020202020202020ull) & mask) != ln[i / 8])
+                goto next;
+        }
+        if (!padded && memchr(name, '\r', len))
+            return SIPHON_HDR_OTHER;
+        return (siphon_hdr_id)slot[w];
+    next:;
     }
     return SIPHON_HDR_OTHER;
 }
+
+siphon_hdr_id siphon_hdr_lookup(const char *name, size_t len)
+{
+    return lookup(name, len, false);
+}
+
+
 
 const char *siphon_hdr_name(siphon_hdr_id id)
 {
@@ -209,13 +251,45 @@ static const char *const method_names[] = {
 
 siphon_method siphon_method_lookup(const char *p, size_t len)
 {
-    if (len == 0)
-        return SIPHON_METHOD_OTHER;
-    for (size_t i = 1; i < sizeof method_names / sizeof method_names[0]; i++) {
-        const char *n = method_names[i];
-        if (n[0] == p[0] && strlen(n) == len && memcmp(n, p, len) == 0)
-            return (siphon_method)i;
+    /* exact, case-sensitive match (RFC 3261 §7.1); dispatch on length and
+     * first letter so that a lookup is one memcmp */
+    siphon_method cand = SIPHON_METHOD_OTHER;
+    switch (len) {
+    case 3:
+        cand = p[0] == 'A' ? SIPHON_METHOD_ACK : p[0] == 'B' ? SIPHON_METHOD_BYE
+                                                             : SIPHON_METHOD_OTHER;
+        break;
+    case 4:
+        cand = SIPHON_METHOD_INFO;
+        break;
+    case 5:
+        cand = p[0] == 'P' ? SIPHON_METHOD_PRACK : p[0] == 'R' ? SIPHON_METHOD_REFER
+                                                               : SIPHON_METHOD_OTHER;
+        break;
+    case 6:
+        cand = p[0] == 'I' ? SIPHON_METHOD_INVITE
+               : p[0] == 'C' ? SIPHON_METHOD_CANCEL
+               : p[0] == 'N' ? SIPHON_METHOD_NOTIFY
+               : p[0] == 'U' ? SIPHON_METHOD_UPDATE
+                             : SIPHON_METHOD_OTHER;
+        break;
+    case 7:
+        cand = p[0] == 'O' ? SIPHON_METHOD_OPTIONS
+               : p[0] == 'P' ? SIPHON_METHOD_PUBLISH
+               : p[0] == 'M' ? SIPHON_METHOD_MESSAGE
+                             : SIPHON_METHOD_OTHER;
+        break;
+    case 8:
+        cand = SIPHON_METHOD_REGISTER;
+        break;
+    case 9:
+        cand = SIPHON_METHOD_SUBSCRIBE;
+        break;
+    default:
+        break;
     }
+    if (cand != SIPHON_METHOD_OTHER && memcmp(p, method_names[cand], len) == 0)
+        return cand;
     return SIPHON_METHOD_OTHER;
 }
 

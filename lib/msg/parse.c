@@ -10,6 +10,7 @@
 #include "msg_internal.h"
 #include "scan.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,11 +231,8 @@ static int parse_request_line(siphon_msg *m, const char *p, const char *end,
     m->ruri_wire = siphon_str_make(u, (size_t)(ue - u));
     m->ruri = m->ruri_wire;
 
-    bool has_ws = false;
-    for (const char *q = u; q < ue; q++)
-        if (cc((unsigned char)*q, CC_WS))
-            has_ws = true;
-    if (has_ws) {
+    /* the line holds no CR or LF, so SP and HTAB are the only LWS */
+    if (memchr(u, ' ', (size_t)(ue - u)) || memchr(u, '\t', (size_t)(ue - u))) {
         if (msg_finding(m, SIPHON_FINDING_TOLERATED, "request-uri-lws",
                         "RFC 3261 §25.1; RFC 4475 §3.1.2.8", NULL, off(m, u),
                         "whitespace inside the Request-URI (ignored)")) {
@@ -271,9 +269,13 @@ static int add_header(siphon_msg *m, size_t *cap, const siphon_hdr *h,
                  "more than %zu header fields", m->opts.max_headers);
         return SIPHON_ETOOBIG;
     }
+    if (*cap == 0) {
+        m->hdrs = m->hdrs_inline;
+        *cap = MSG_INLINE_HDRS;
+    }
     if (m->nhdrs == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 24;
-        siphon_hdr *n = siphon_arena_alloc(&m->arena, ncap * sizeof *n);
+        size_t ncap = *cap * 2;
+        siphon_hdr *n = siphon_arena_alloc_raw(&m->arena, ncap * sizeof *n);
         if (!n)
             return SIPHON_ENOMEM;
         if (m->nhdrs)
@@ -282,8 +284,16 @@ static int add_header(siphon_msg *m, size_t *cap, const siphon_hdr *h,
         *cap = ncap;
     }
     m->hdrs[m->nhdrs] = *h;
-    if (h->id && !m->first[h->id])
-        m->first[h->id] = (uint16_t)(m->nhdrs + 1);
+    m->hdrs[m->nhdrs].next = 0;
+    if (h->id) {
+        /* chain fields of one id so that typed access walks only them */
+        uint16_t self = (uint16_t)(m->nhdrs + 1);
+        if (m->last[h->id])
+            m->hdrs[m->last[h->id] - 1].next = self;
+        else
+            m->first[h->id] = self;
+        m->last[h->id] = self;
+    }
     m->nhdrs++;
     return 0;
 }
@@ -335,15 +345,16 @@ static int parse_headers(siphon_msg *m, const char *p, const char *end,
             return SIPHON_EPARSE;
         }
         siphon_hdr h;
-        const char *ne = skip_token(p, end);
+        const char *ne, *c;
+        ne = skip_token(p, end);
         if (ne == p) {
             msg_perr(err, off(m, p), NULL, "header-name",
                      "header field does not start with a token");
             return SIPHON_EPARSE;
         }
         h.name = siphon_str_make(p, (size_t)(ne - p));
-        h.id = siphon_hdr_lookup(p, (size_t)(ne - p));
-        const char *c = ne;
+        h.id = msg_hdr_lookup_padded(p, (size_t)(ne - p));
+        c = ne;
         while (c < end && (*c == ' ' || *c == '\t'))
             c++;
         /* HCOLON allows no line break before the colon (RFC 3261 §25.1);
@@ -501,6 +512,68 @@ static int frame_body(siphon_msg *m, const char *body, const char *end,
     return 0;
 }
 
+/* ---- message blocks ------------------------------------------------------ */
+
+/*
+ * Each thread keeps a few freed message blocks of the standard size, so
+ * that a receive loop (parse, handle, free) does not go through malloc for
+ * every message. Blocks are returned to malloc when the thread exits.
+ */
+#define POOL_KEEP 16
+typedef struct block_pool {
+    void *blocks[POOL_KEEP];
+    int n;
+} block_pool;
+
+static _Thread_local block_pool pool;
+static pthread_key_t pool_key;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void pool_drain(void *arg)
+{
+    block_pool *bp = arg;
+    while (bp->n > 0)
+        free(bp->blocks[--bp->n]);
+}
+
+static void pool_init_key(void)
+{
+    /* the destructor frees a thread's cache when it exits */
+    (void)pthread_key_create(&pool_key, pool_drain);
+}
+
+static siphon_msg *block_alloc(size_t len)
+{
+    if (len <= MSG_POOL_BYTES) {
+        if (pool.n > 0) {
+            siphon_msg *m = pool.blocks[--pool.n];
+            m->pooled = true;
+            return m;
+        }
+        siphon_msg *m = malloc(sizeof *m + MSG_POOL_BYTES + MSG_PAD);
+        if (m)
+            m->pooled = true;
+        return m;
+    }
+    siphon_msg *m = malloc(sizeof *m + len + MSG_PAD);
+    if (m)
+        m->pooled = false;
+    return m;
+}
+
+static void block_free(siphon_msg *m)
+{
+    if (m->pooled && pool.n < POOL_KEEP) {
+        if (pool.n == 0) {
+            pthread_once(&pool_once, pool_init_key);
+            (void)pthread_setspecific(pool_key, &pool);
+        }
+        pool.blocks[pool.n++] = m;
+        return;
+    }
+    free(m);
+}
+
 /* ---- entry points ------------------------------------------------------ */
 
 int siphon_msg_parse(const char *buf, size_t len, const siphon_parse_opts *opts,
@@ -518,11 +591,12 @@ int siphon_msg_parse(const char *buf, size_t len, const siphon_parse_opts *opts,
                  opts->max_msg_size);
         return SIPHON_ETOOBIG;
     }
-    siphon_msg *m = malloc(sizeof *m + len + 1);
+    siphon_msg *m = block_alloc(len);
     if (!m)
         return SIPHON_ENOMEM;
-    /* everything up to the inline arena starts zeroed */
-    memset(m, 0, offsetof(siphon_msg, arena));
+    bool pooled = m->pooled;
+    memset(m, 0, MSG_ZEROED_PART);
+    m->pooled = pooled;
     m->refs = 1;
     m->opts = *opts;
     if (m->opts.max_headers > 65534)
@@ -531,7 +605,7 @@ int siphon_msg_parse(const char *buf, size_t len, const siphon_parse_opts *opts,
     char *bytes = (char *)(m + 1);
     if (len)
         memcpy(bytes, buf, len);
-    bytes[len] = 0;
+    memset(bytes + len, 0, MSG_PAD);
     m->bytes = bytes;
     m->len = len;
 
@@ -564,13 +638,14 @@ int siphon_msg_parse(const char *buf, size_t len, const siphon_parse_opts *opts,
         rc = SIPHON_EPARSE;
         goto fail;
     }
-    for (const char *q = p; q < le; q++)
-        if (*q == '\0' || *q == '\r') {
-            msg_perr(err, off(m, q), NULL, "Request-Line",
-                     "control character in the start line");
-            rc = SIPHON_EPARSE;
-            goto fail;
-        }
+    const char *ctl = memchr(p, '\0', (size_t)(le - p));
+    const char *cr = memchr(p, '\r', (size_t)(le - p));
+    if (ctl || cr) {
+        msg_perr(err, off(m, ctl && (!cr || ctl < cr) ? ctl : cr), NULL, "Request-Line",
+                 "control character in the start line");
+        rc = SIPHON_EPARSE;
+        goto fail;
+    }
     m->start_line = siphon_str_make(p, (size_t)(le - p));
     if (le - p >= 4 && memcmp(p, "SIP/", 4) == 0)
         rc = parse_status_line(m, p, le, err);
@@ -599,7 +674,7 @@ fail:
     if (err && rc == SIPHON_ENOMEM)
         msg_perr(err, 0, NULL, "SIP-message", "out of memory");
     siphon_arena_free(&m->arena);
-    free(m);
+    block_free(m);
     return rc;
 }
 
@@ -615,7 +690,7 @@ void siphon_msg_unref(siphon_msg *m)
     if (!m || --m->refs > 0)
         return;
     siphon_arena_free(&m->arena);
-    free(m);
+    block_free(m);
 }
 
 /* ---- accessors --------------------------------------------------------- */
@@ -646,10 +721,12 @@ long siphon_msg_hdr_next(const siphon_msg *m, siphon_hdr_id id, size_t from)
 {
     if ((unsigned)id >= SIPHON_HDR__COUNT)
         return -1;
-    if (id != SIPHON_HDR_OTHER && m->first[id] && from < m->first[id])
-        from = m->first[id] - 1u;
-    else if (id != SIPHON_HDR_OTHER && !m->first[id])
+    if (id != SIPHON_HDR_OTHER) {
+        for (size_t i = m->first[id]; i; i = m->hdrs[i - 1].next)
+            if (i - 1 >= from)
+                return (long)(i - 1);
         return -1;
+    }
     for (size_t i = from; i < m->nhdrs; i++)
         if (m->hdrs[i].id == id)
             return (long)i;

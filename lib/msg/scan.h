@@ -9,18 +9,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Classes of RFC 3261 §25.1; cclass.c gives each its character set. */
 enum {
-    CC_TOKEN = 1,      /* token: alphanum / "-" "." "!" "%" "*" "_" "+" "`" "'" "~" */
-    CC_ALNUM = 2,
-    CC_DIGIT = 4,
-    CC_HEX = 8,
-    CC_UNRESERVED = 16, /* alphanum / mark: "-" "_" "." "!" "~" "*" "'" "(" ")" */
-    CC_WS = 32,         /* SP HTAB CR LF: LWS inside an already-framed value */
-    CC_HOST = 64,       /* hostname chars: alphanum "-" "." "_" */
-    CC_WORD = 128       /* word (callid): token plus "(" ")" "<" ">" ":" "\" DQUOTE "/" "[" "]" "?" "{" "}" */
+    CC_TOKEN = 1 << 0,
+    CC_ALNUM = 1 << 1,
+    CC_DIGIT = 1 << 2,
+    CC_HEX = 1 << 3,
+    CC_UNRESERVED = 1 << 4,
+    CC_WS = 1 << 5,         /* SP HTAB CR LF: LWS inside an already-framed value */
+    CC_HOST = 1 << 6,
+    CC_WORD = 1 << 7,
+    CC_USER = 1 << 8,
+    CC_PASSWORD = 1 << 9,
+    CC_PARAMCHAR = 1 << 10,
+    CC_HNVCHAR = 1 << 11,
+    CC_GENVALUE = 1 << 12,
+    CC_SCHEME = 1 << 13,
+    CC_DIGITDOT = 1 << 14
 };
 
-extern const uint8_t siphon_cclass_[256];
+extern uint16_t siphon_cclass_[256];
 
 static inline bool cc(unsigned char c, unsigned cls)
 {
@@ -77,5 +85,21 @@ static inline const char *skip_quoted(const char *p, const char *end)
     }
     return NULL;
 }
+
+/* Case-insensitive equality with a lower-case literal of length len. */
+static inline bool name_is(const char *p, size_t plen, const char *lit, size_t len)
+{
+    if (plen != len)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 'A' && c <= 'Z')
+            c |= 0x20;
+        if (c != (unsigned char)lit[i])
+            return false;
+    }
+    return true;
+}
+#define NAME_IS(s, lit) name_is((s).p, (s).len, lit, sizeof(lit) - 1)
 
 #endif

@@ -344,7 +344,11 @@ static int parse_field(tctx *t, tkind k, uint64_t max, chain ***tail)
             return terr(t, p, "quoted-string", "unterminated quoted string");
         if (skip_ws(p, ee) == ee)
             return terr(t, p, "COMMA", "empty element in the %s list", t->hname);
-        chain *v = siphon_arena_alloc(&t->m->arena, elem_size(k));
+        /* the Via, name-addr and auth parsers clear their output */
+        bool self_clearing = k == K_VIA || k == K_ADDR_ONE || k == K_ADDR_LIST ||
+                             k == K_CONTACT || k == K_AUTH || k == K_AUTH_INFO;
+        chain *v = self_clearing ? siphon_arena_alloc_raw(&t->m->arena, elem_size(k))
+                                 : siphon_arena_alloc(&t->m->arena, elem_size(k));
         if (!v)
             return SIPHON_ENOMEM;
         int rc = parse_element(t, k, max, p, ee, v);
@@ -389,10 +393,8 @@ int siphon_msg_typed(siphon_msg *m, siphon_hdr_id id, const void **out,
     tctx t = {m, NULL, siphon_hdr_name(id), &local};
     chain *first = NULL, **tail = &first;
     int rc = 0;
-    for (size_t i = m->first[id] - 1u; i < m->nhdrs; i++) {
-        if (m->hdrs[i].id != id)
-            continue;
-        t.h = &m->hdrs[i];
+    for (size_t i = m->first[id]; i; i = m->hdrs[i - 1].next) {
+        t.h = &m->hdrs[i - 1];
         rc = parse_field(&t, k, max, &tail);
         /* single-valued headers: the first field is the value; repeats are
          * judged by the verdict (RFC 4475 §3.3.8) */
@@ -493,10 +495,48 @@ static const void *typed_or_null(siphon_msg *m, siphon_hdr_id id)
     return siphon_msg_typed(m, id, &v, NULL) == 0 ? v : NULL;
 }
 
-const siphon_via *siphon_msg_via(siphon_msg *m) { return typed_or_null(m, SIPHON_HDR_VIA); }
+/*
+ * The first value of a list header, parsed alone (the common question is
+ * "the top Via" or "the first Contact", and parsing the rest would be
+ * wasted). The value returned always has next == NULL.
+ */
+static const void *first_value(siphon_msg *m, siphon_hdr_id id, uint8_t *state,
+                               const void **cache)
+{
+    if (*state == TYPED_OK)
+        return *cache;
+    if (*state != TYPED_UNPARSED || !m->first[id])
+        return NULL;
+    uint64_t max;
+    tkind k = kind_of(id, &max);
+    siphon_perr local;
+    tctx t = {m, &m->hdrs[m->first[id] - 1], siphon_hdr_name(id), &local};
+    const char *p = t.h->value.p, *e = p + t.h->value.len;
+    const char *ee = element_end(p, e);
+    chain *v = NULL;
+    if (ee && skip_ws(p, ee) != ee)
+        v = siphon_arena_alloc_raw(&m->arena, elem_size(k));
+    if (!v || parse_element(&t, k, max, p, ee, v) != 0) {
+        *state = TYPED_ERROR;
+        return NULL;
+    }
+    v->next = NULL;
+    *state = TYPED_OK;
+    *cache = v;
+    return v;
+}
+
+const siphon_via *siphon_msg_via(siphon_msg *m)
+{
+    return first_value(m, SIPHON_HDR_VIA, &m->top_via_state, (const void **)&m->top_via);
+}
 const siphon_nameaddr *siphon_msg_from(siphon_msg *m) { return typed_or_null(m, SIPHON_HDR_FROM); }
 const siphon_nameaddr *siphon_msg_to(siphon_msg *m) { return typed_or_null(m, SIPHON_HDR_TO); }
-const siphon_nameaddr *siphon_msg_contact(siphon_msg *m) { return typed_or_null(m, SIPHON_HDR_CONTACT); }
+const siphon_nameaddr *siphon_msg_contact(siphon_msg *m)
+{
+    return first_value(m, SIPHON_HDR_CONTACT, &m->top_contact_state,
+                       (const void **)&m->top_contact);
+}
 const siphon_cseq *siphon_msg_cseq(siphon_msg *m) { return typed_or_null(m, SIPHON_HDR_CSEQ); }
 
 siphon_str siphon_msg_call_id(siphon_msg *m)

@@ -37,6 +37,17 @@ bool tfinding(tctx *t, siphon_finding_level level, const char *at,
 
 const char *element_end(const char *p, const char *end)
 {
+    /* most fields hold one value: no comma at all means no split */
+    if (p >= end || !memchr(p, ',', (size_t)(end - p))) {
+        const char *q = p < end ? memchr(p, '"', (size_t)(end - p)) : NULL;
+        while (q) {
+            q = skip_quoted(q, end);
+            if (!q)
+                return NULL;
+            q = memchr(q, '"', (size_t)(end - q));
+        }
+        return end;
+    }
     bool in_angle = false;
     while (p < end) {
         char c = *p;
@@ -57,12 +68,6 @@ const char *element_end(const char *p, const char *end)
     return p;
 }
 
-/* gen-value chars: token plus what host and IPv6 literals need */
-static bool gen_value_char(unsigned char c)
-{
-    return cc(c, CC_TOKEN) || c == ':' || c == '[' || c == ']';
-}
-
 /* What a liberal parser still takes as part of an unquoted value: any
  * visible character that is not a separator of the surrounding grammar. */
 static bool loose_value_char(unsigned char c)
@@ -74,16 +79,9 @@ static bool loose_value_char(unsigned char c)
 int parse_params(tctx *t, const char **pp, const char *end, siphon_params *out)
 {
     const char *p = *pp;
-    size_t n = 0;
-    for (const char *q = p; q < end; q++)
-        n += *q == ';';
+    size_t cap = 0;
     out->v = NULL;
     out->n = 0;
-    if (n) {
-        out->v = siphon_arena_alloc(&t->m->arena, n * sizeof(siphon_param));
-        if (!out->v)
-            return SIPHON_ENOMEM;
-    }
     for (;;) {
         p = skip_ws(p, end);
         if (p == end || *p == ',')
@@ -96,8 +94,21 @@ int parse_params(tctx *t, const char **pp, const char *end, siphon_params *out)
         p = skip_token(p, end);
         if (p == ns)
             return terr(t, ns, "generic-param", "empty parameter name after ';'");
+        if (out->n == cap) {
+            /* grow by doubling inside the arena; most values have 1-3 */
+            size_t ncap = cap ? cap * 2 : 4;
+            siphon_param *nv = siphon_arena_alloc_raw(&t->m->arena, ncap * sizeof *nv);
+            if (!nv)
+                return SIPHON_ENOMEM;
+            if (out->n)
+                memcpy(nv, out->v, out->n * sizeof *nv);
+            out->v = nv;
+            cap = ncap;
+        }
         siphon_param *pr = &out->v[out->n++];
         pr->name = siphon_str_make(ns, (size_t)(p - ns));
+        pr->value = siphon_str_make(p, 0);
+        pr->has_value = false;
         const char *q = skip_ws(p, end);
         if (q < end && *q == '=') {
             q = skip_ws(q + 1, end);
@@ -107,7 +118,7 @@ int parse_params(tctx *t, const char **pp, const char *end, siphon_params *out)
                 if (!q)
                     return terr(t, vs, "quoted-string", "unterminated quoted string in parameter");
             } else {
-                while (q < end && gen_value_char((unsigned char)*q))
+                while (q < end && cc((unsigned char)*q, CC_GENVALUE))
                     q++;
                 if (q < end && loose_value_char((unsigned char)*q)) {
                     /* seen in the wild: '@' or '/' in branch and tag values */
@@ -233,11 +244,12 @@ int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
             us = skip_ws(us, ue);
             ue = rskip_ws(us, ue);
         }
+        int rc = parse_uri_in(t, us, ue, &out->uri);
         const char *ws = us;
-        while (ws < ue && !cc((unsigned char)*ws, CC_WS))
-            ws++;
-        int rc;
-        if (ws < ue) {
+        if (rc == SIPHON_EPARSE)
+            while (ws < ue && !cc((unsigned char)*ws, CC_WS))
+                ws++;
+        if (rc == SIPHON_EPARSE && ws < ue) {
             /* LWS (often folding) inside the URI: a liberal element removes
              * it where that is unambiguous, as for the Request-URI
              * (RFC 4475 §3.1.2.8) */
@@ -256,8 +268,6 @@ int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
             rc = siphon_uri_parse(&t->m->arena, copy, n, &out->uri, &uerr);
             if (rc == SIPHON_EPARSE)
                 return terr(t, us, uerr.rule, "bad URI: %s", uerr.text);
-        } else {
-            rc = parse_uri_in(t, us, ue, &out->uri);
         }
         if (rc)
             return rc;
@@ -287,15 +297,15 @@ int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
         return terr(t, p, "name-addr", "unexpected ',' in a single value");
     for (size_t i = 0; i < out->params.n; i++) {
         const siphon_param *pr = &out->params.v[i];
-        if (siphon_str_caseeq_c(pr->name, "tag")) {
+        if (NAME_IS(pr->name, "tag")) {
             if (!pr->has_value || !cc((unsigned char)pr->value.p[0], CC_TOKEN))
                 return terr(t, pr->name.p, "tag-param", "tag needs a token value");
             out->tag = pr->value;
             out->has_tag = true;
-        } else if (contact && siphon_str_caseeq_c(pr->name, "expires")) {
+        } else if (contact && NAME_IS(pr->name, "expires")) {
             if ((rc = parse_expires_param(t, pr, out)) != 0)
                 return rc;
-        } else if (contact && siphon_str_caseeq_c(pr->name, "q")) {
+        } else if (contact && NAME_IS(pr->name, "q")) {
             if ((rc = parse_q(t, pr, out)) != 0)
                 return rc;
         }
@@ -353,14 +363,14 @@ int parse_via(tctx *t, const char *s, const char *e, siphon_via *out)
         return terr(t, p, "via-parm", "unexpected text in Via value");
     for (size_t i = 0; i < out->params.n; i++) {
         const siphon_param *pr = &out->params.v[i];
-        if (siphon_str_caseeq_c(pr->name, "branch")) {
+        if (NAME_IS(pr->name, "branch")) {
             if (!pr->has_value)
                 return terr(t, pr->name.p, "via-branch", "branch needs a value");
             out->branch = pr->value;
             out->has_branch = true;
-        } else if (siphon_str_caseeq_c(pr->name, "received")) {
+        } else if (NAME_IS(pr->name, "received")) {
             out->received = pr->value;
-        } else if (siphon_str_caseeq_c(pr->name, "rport")) {
+        } else if (NAME_IS(pr->name, "rport")) {
             out->has_rport = true;
             if (pr->has_value) {
                 uint64_t v;
@@ -368,7 +378,7 @@ int parse_via(tctx *t, const char *s, const char *e, siphon_via *out)
                     return terr(t, pr->value.p, "response-port", "rport is not a port number");
                 out->rport = (uint16_t)v;
             }
-        } else if (siphon_str_caseeq_c(pr->name, "ttl")) {
+        } else if (NAME_IS(pr->name, "ttl")) {
             uint64_t v;
             if (!pr->has_value || siphon_str_to_u64(pr->value, 255, &v))
                 return terr(t, pr->name.p, "via-ttl", "ttl must be 0-255");

@@ -61,41 +61,15 @@ static bool is_escape(const char *p, const char *end)
            hexval((unsigned char)p[2]) >= 0;
 }
 
-/* user-unreserved plus unreserved (RFC 3261 §25.1 user) */
-static bool user_char(unsigned char c)
-{
-    return cc(c, CC_UNRESERVED) || strchr("&=+$,;?/", c) != NULL;
-}
-
-/* password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," ) */
-static bool password_char(unsigned char c)
-{
-    return cc(c, CC_UNRESERVED) || strchr("&=+$,", c) != NULL;
-}
-
-/* paramchar = param-unreserved / unreserved / escaped */
-static bool param_char(unsigned char c)
-{
-    return cc(c, CC_UNRESERVED) || strchr("[]/:&+$", c) != NULL;
-}
-
-/* hname/hvalue chars: hnv-unreserved / unreserved / escaped */
-static bool header_char(unsigned char c)
-{
-    return cc(c, CC_UNRESERVED) || strchr("[]/?:+$", c) != NULL;
-}
-
-/* Scan a run of allowed chars or escapes; returns the first other byte. */
-static const char *scan_escaped(const char *p, const char *end,
-                                bool (*ok)(unsigned char))
+/* Scan a run of chars of class cls or %HH escapes; returns the first
+ * other byte. */
+static const char *scan_escaped(const char *p, const char *end, unsigned cls)
 {
     while (p < end) {
-        if (*p == '%') {
-            if (!is_escape(p, end))
-                return p;
-            p += 3;
-        } else if (ok((unsigned char)*p)) {
+        if (cc((unsigned char)*p, cls)) {
             p++;
+        } else if (*p == '%' && is_escape(p, end)) {
+            p += 3;
         } else {
             return p;
         }
@@ -122,46 +96,48 @@ const char *siphon_scan_host_(const char *p, const char *end,
         *type = SIPHON_HOST_IPV6;
         return q + 1;
     }
+    /* find the end with the tightest loop, then classify by the last
+     * label: an IPv4address ends in digits, a hostname's toplabel starts
+     * with a letter */
     const char *q = p;
-    bool all_digits_dots = true;
-    int dots = 0;
-    while (q < end && cc((unsigned char)*q, CC_HOST)) {
-        if (*q == '.')
-            dots++;
-        else if (!cc((unsigned char)*q, CC_DIGIT))
-            all_digits_dots = false;
+    while (q < end && cc((unsigned char)*q, CC_HOST))
         q++;
-    }
-    if (q == p || *p == '.' || *p == '-')
+    if (q == p || *p == '-' || *p == '.')
         return NULL;
-    if (all_digits_dots && dots == 3) {
-        /* IPv4address: four 1-3 digit groups of at most 255 */
-        int val = 0, digits = 0;
+    const char *e = q[-1] == '.' ? q - 1 : q;
+    const char *dot = e > p ? memrchr(p, '.', (size_t)(e - p)) : NULL;
+    const char *top = dot ? dot + 1 : p;
+    if (top >= e)
+        return NULL;
+    if (cc((unsigned char)*top, CC_DIGIT)) {
+        /* IPv4address: exactly four groups of 1-3 digits up to 255 */
+        unsigned groups = 0, val = 0, digits = 0;
         for (const char *r = p; r <= q; r++) {
             if (r == q || *r == '.') {
                 if (digits == 0 || val > 255)
                     return NULL;
+                groups++;
                 val = digits = 0;
+            } else if (cc((unsigned char)*r, CC_DIGIT) && digits < 3) {
+                val = val * 10 + (unsigned)(*r - '0');
+                digits++;
             } else {
-                val = val * 10 + (*r - '0');
-                if (++digits > 3)
-                    return NULL;
+                return NULL;
             }
         }
-        *type = SIPHON_HOST_IPV4;
-    } else {
-        /* toplabel starts with ALPHA: a last label of digits is no name */
-        const char *last = q;
-        if (last[-1] == '.')
-            last--;
-        const char *lab = last;
-        while (lab > p && lab[-1] != '.')
-            lab--;
-        if (lab == last || !cc((unsigned char)*lab, CC_ALNUM) ||
-            cc((unsigned char)*lab, CC_DIGIT))
+        if (groups != 4)
             return NULL;
-        *type = SIPHON_HOST_NAME;
+        *type = SIPHON_HOST_IPV4;
+        return q;
     }
+    if (!cc((unsigned char)*top, CC_ALNUM))
+        return NULL;
+    /* no empty labels (domainlabel is 1*alphanum...) */
+    for (const char *d = memchr(p, '.', (size_t)(e - p)); d && d < e;
+         d = memchr(d + 1, '.', (size_t)(e - d - 1)))
+        if (d + 1 < e && d[1] == '.')
+            return NULL;
+    *type = SIPHON_HOST_NAME;
     return q;
 }
 
@@ -169,8 +145,10 @@ const char *siphon_scan_host_(const char *p, const char *end,
 static size_t count_char(const char *p, const char *end, char c)
 {
     size_t n = 0;
-    for (; p < end; p++)
-        n += *p == c;
+    while (p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL) {
+        n++;
+        p++;
+    }
     return n;
 }
 
@@ -182,10 +160,10 @@ static int parse_sip(siphon_arena *a, const char *s, const char *p,
     const char *at = memchr(p, '@', (size_t)(end - p));
     if (at) {
         const char *colon = NULL;
-        const char *q = scan_escaped(p, at, user_char);
+        const char *q = scan_escaped(p, at, CC_USER);
         if (q < at && *q == ':') {
             colon = q;
-            q = scan_escaped(q + 1, at, password_char);
+            q = scan_escaped(q + 1, at, CC_PASSWORD);
         }
         if (q != at)
             return fail(err, s, q, "userinfo", "invalid character in the user part");
@@ -215,7 +193,7 @@ static int parse_sip(siphon_arena *a, const char *s, const char *p,
         u->port = (uint16_t)port;
         u->has_port = true;
     }
-    const char *qm = memchr(p, '?', (size_t)(end - p));
+    const char *qm = p < end ? memchr(p, '?', (size_t)(end - p)) : NULL;
     const char *pe = qm ? qm : end;
     size_t np = count_char(p, pe, ';');
     if (np) {
@@ -228,7 +206,7 @@ static int parse_sip(siphon_arena *a, const char *s, const char *p,
             return fail(err, s, p, "uri-parameter",
                         "unexpected character after the host");
         const char *ns = ++p;
-        const char *ne = scan_escaped(p, pe, param_char);
+        const char *ne = scan_escaped(p, pe, CC_PARAMCHAR);
         if (ne == ns)
             return fail(err, s, ns, "uri-parameter", "empty URI parameter name");
         siphon_param *pr = &u->params.v[u->params.n++];
@@ -236,7 +214,7 @@ static int parse_sip(siphon_arena *a, const char *s, const char *p,
         p = ne;
         if (p < pe && *p == '=') {
             const char *vs = ++p;
-            p = scan_escaped(p, pe, param_char);
+            p = scan_escaped(p, pe, CC_PARAMCHAR);
             pr->value = siphon_str_make(vs, (size_t)(p - vs));
             pr->has_value = true;
         }
@@ -249,11 +227,11 @@ static int parse_sip(siphon_arena *a, const char *s, const char *p,
             return SIPHON_ENOMEM;
         for (;;) {
             const char *ns = p;
-            const char *ne = scan_escaped(p, end, header_char);
+            const char *ne = scan_escaped(p, end, CC_HNVCHAR);
             if (ne == ns || ne >= end || *ne != '=')
                 return fail(err, s, ne, "header", "URI header is not hname=hvalue");
             const char *vs = ne + 1;
-            const char *ve = scan_escaped(vs, end, header_char);
+            const char *ve = scan_escaped(vs, end, CC_HNVCHAR);
             siphon_param *pr = &u->headers.v[u->headers.n++];
             pr->name = siphon_str_make(ns, (size_t)(ne - ns));
             pr->value = siphon_str_make(vs, (size_t)(ve - vs));
@@ -277,18 +255,18 @@ int siphon_uri_parse(siphon_arena *a, const char *s, size_t len,
     /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 §3.1) */
     if (p == end || !cc((unsigned char)*p, CC_ALNUM) || cc((unsigned char)*p, CC_DIGIT))
         return fail(err, s, p, "scheme", "URI does not start with a scheme");
-    while (p < end && (cc((unsigned char)*p, CC_ALNUM) || *p == '+' || *p == '-' || *p == '.'))
+    while (p < end && cc((unsigned char)*p, CC_SCHEME))
         p++;
     if (p == end || *p != ':')
         return fail(err, s, p, "scheme", "URI scheme is not followed by ':'");
     out->raw = siphon_str_make(s, len);
     out->scheme_name = siphon_str_make(s, (size_t)(p - s));
     out->opaque = siphon_str_make(p + 1, (size_t)(end - p - 1));
-    if (siphon_str_caseeq_c(out->scheme_name, "sip"))
+    if (NAME_IS(out->scheme_name, "sip"))
         out->scheme = SIPHON_URI_SIP;
-    else if (siphon_str_caseeq_c(out->scheme_name, "sips"))
+    else if (NAME_IS(out->scheme_name, "sips"))
         out->scheme = SIPHON_URI_SIPS;
-    else if (siphon_str_caseeq_c(out->scheme_name, "tel"))
+    else if (NAME_IS(out->scheme_name, "tel"))
         out->scheme = SIPHON_URI_TEL;
     else
         out->scheme = SIPHON_URI_OTHER;

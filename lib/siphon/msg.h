@@ -219,7 +219,7 @@ typedef struct siphon_rack {   /* RFC 3262 §7.2 */
 typedef struct siphon_hval {
     struct siphon_hval *next;
     siphon_str raw;
-    siphon_str value;     /* token, call-id, number, media type "a/b", … */
+    siphon_str value;     /* token, call-id, number; media type: the type */
     siphon_str subtype;   /* media types only: the part after '/' */
     siphon_params params;
     uint64_t num;         /* numeric headers, and Retry-After's delta */
@@ -270,6 +270,8 @@ typedef struct siphon_hdr {
     siphon_str name;   /* as written ("v", "MaX-fOrWaRdS") */
     siphon_str value;  /* trimmed; may contain folding CRLF+WSP */
     siphon_str line;   /* the whole field, line terminator(s) included */
+    uint16_t next;     /* known ids: 1 + index of the next field with the
+                          same id, 0 for the last; always 0 for OTHER */
 } siphon_hdr;
 
 /*
@@ -321,7 +323,12 @@ long siphon_msg_hdr_next_name(const siphon_msg *m, const char *name,
 int siphon_msg_typed(siphon_msg *m, siphon_hdr_id id, const void **out,
                      siphon_perr *err);
 
-/* Convenience wrappers: NULL when absent or malformed. */
+/*
+ * Convenience wrappers: NULL when absent or malformed. siphon_msg_via()
+ * and siphon_msg_contact() give the first value only (the top Via, the
+ * first Contact), parsed alone, with next == NULL: walk every value with
+ * siphon_msg_typed().
+ */
 const siphon_via *siphon_msg_via(siphon_msg *m);
 const siphon_nameaddr *siphon_msg_from(siphon_msg *m);
 const siphon_nameaddr *siphon_msg_to(siphon_msg *m);
