@@ -32,21 +32,6 @@ void siphon_arena_init(siphon_arena *a, void *first, size_t first_len)
     }
 }
 
-static void *grow(siphon_arena *a, size_t n);
-
-void *siphon_arena_alloc_raw(siphon_arena *a, size_t n)
-{
-    n = (n + 7) & ~(size_t)7;
-    if (n == 0)
-        n = 8;
-    if (!a->cur || (size_t)(a->end - a->cur) < n)
-        return grow(a, n);
-    void *p = a->cur;
-    a->cur += n;
-    a->total += n;
-    return p;
-}
-
 void *siphon_arena_alloc(siphon_arena *a, size_t n)
 {
     void *p = siphon_arena_alloc_raw(a, n);
@@ -55,7 +40,7 @@ void *siphon_arena_alloc(siphon_arena *a, size_t n)
     return p;
 }
 
-static void *grow(siphon_arena *a, size_t n)
+void *siphon_arena_grow_(siphon_arena *a, size_t n)
 {
     {
         size_t size = n > MIN_BLOCK / 2 ? n : MIN_BLOCK;

@@ -126,9 +126,10 @@ static inline unsigned char lc(unsigned char c)
 static unsigned char name_hash[HASH_SLOTS][SLOT_WAYS];
 /* Lower-case names, zero-padded to whole 8-byte words. */
 static uint64_t lower_names[SIPHON_HDR__COUNT][3];
-/* The same, grouped by length for the parser's fast path (scan.h). */
-uint64_t siphon_hdr_words_[HDR_MAX_LEN + 1][HDR_BY_LEN][3];
-uint8_t siphon_hdr_by_len_[HDR_MAX_LEN + 1][HDR_BY_LEN];
+/* The parser's fast path (msg_internal.h). */
+uint8_t siphon_hdr_fast_[HDR_FAST_SLOTS];
+uint64_t siphon_hdr_words_[SIPHON_HDR__COUNT][3];
+uint8_t siphon_hdr_len_[SIPHON_HDR__COUNT];
 const uint8_t *const siphon_hdr_compact_ids_ = compact_ids;
 
 static inline unsigned hash_name(unsigned len, unsigned char first, unsigned char last)
@@ -152,13 +153,12 @@ __attribute__((constructor)) static void build_name_hash(void)
          * looks every name up catches it */
         if (w < SLOT_WAYS)
             name_hash[h][w] = (unsigned char)id;
-        int k = 0;
-        while (k < HDR_BY_LEN && siphon_hdr_by_len_[e->len][k])
-            k++;
-        if (k < HDR_BY_LEN) {
-            siphon_hdr_by_len_[e->len][k] = (uint8_t)id;
-            memcpy(siphon_hdr_words_[e->len][k], lower_names[id], sizeof lower_names[id]);
-        }
+        memcpy(siphon_hdr_words_[id], lower_names[id], sizeof lower_names[id]);
+        siphon_hdr_len_[id] = e->len;
+        unsigned s = hdr_fast_slot(lower_names[id][0], e->len);
+        while (siphon_hdr_fast_[s])
+            s = (s + 1) & (HDR_FAST_SLOTS - 1);
+        siphon_hdr_fast_[s] = (uint8_t)id;
     }
 }
 

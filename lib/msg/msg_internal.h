@@ -86,10 +86,18 @@ size_t msg_unfold(siphon_str v, char *out);
 /* Bytes of slack after a message copy, so word-wise scans may over-read. */
 #define MSG_PAD 8
 #define HDR_MAX_LEN 24 /* longest known header name */
-#define HDR_BY_LEN 12  /* most known names of one length */
-extern uint64_t siphon_hdr_words_[HDR_MAX_LEN + 1][HDR_BY_LEN][3];
-extern uint8_t siphon_hdr_by_len_[HDR_MAX_LEN + 1][HDR_BY_LEN];
+#define HDR_FAST_SLOTS 256
+/* Open-addressed table of known ids keyed by the first 8 lower-cased
+ * bytes and the length; siphon_hdr_words_ holds each name's words. */
+extern uint8_t siphon_hdr_fast_[HDR_FAST_SLOTS];
+extern uint64_t siphon_hdr_words_[SIPHON_HDR__COUNT][3];
+extern uint8_t siphon_hdr_len_[SIPHON_HDR__COUNT];
 extern const uint8_t *const siphon_hdr_compact_ids_;
+
+static inline unsigned hdr_fast_slot(uint64_t w0, size_t len)
+{
+    return (unsigned)(((w0 ^ len) * 0x9E3779B97F4A7C15ull) >> 56);
+}
 
 /*
  * siphon_hdr_lookup for a token inside a padded message copy (MSG_PAD
@@ -106,22 +114,31 @@ static inline siphon_hdr_id msg_hdr_lookup_padded(const char *name, size_t len)
         return c >= 'a' && c <= 'z' ? (siphon_hdr_id)siphon_hdr_compact_ids_[c - 'a']
                                     : SIPHON_HDR_OTHER;
     }
-    uint64_t w[3] = {0, 0, 0};
-    size_t words = (len + 7) / 8;
-    for (size_t i = 0; i < words; i++) {
-        memcpy(&w[i], name + 8 * i, 8);
-        w[i] |= 0x2020202020202020ull;
+    uint64_t w0;
+    memcpy(&w0, name, 8);
+    w0 |= 0x2020202020202020ull;
+    if (len < 8)
+        w0 &= ~0ull >> (8 * (8 - len));
+    for (unsigned s = hdr_fast_slot(w0, len);; s = (s + 1) & (HDR_FAST_SLOTS - 1)) {
+        unsigned id = siphon_hdr_fast_[s];
+        if (!id)
+            return SIPHON_HDR_OTHER;
+        const uint64_t *c = siphon_hdr_words_[id];
+        if (siphon_hdr_len_[id] != len || c[0] != w0)
+            continue;
+        size_t i = 8;
+        for (; i < len; i += 8) {
+            uint64_t w;
+            memcpy(&w, name + i, 8);
+            w |= 0x2020202020202020ull;
+            if (len - i < 8)
+                w &= ~0ull >> (8 * (8 - (len - i)));
+            if (c[i / 8] != w)
+                break;
+        }
+        if (i >= len)
+            return (siphon_hdr_id)id;
     }
-    size_t tail = len % 8;
-    if (tail)
-        w[words - 1] &= ~0ull >> (8 * (8 - tail));
-    const uint8_t *ids = siphon_hdr_by_len_[len];
-    for (int k = 0; k < HDR_BY_LEN && ids[k]; k++) {
-        const uint64_t *c = siphon_hdr_words_[len][k];
-        if (c[0] == w[0] && c[1] == w[1] && c[2] == w[2])
-            return (siphon_hdr_id)ids[k];
-    }
-    return SIPHON_HDR_OTHER;
 }
 
 /* host = hostname / IPv4address / IPv6reference (RFC 3261 §25.1): returns

@@ -105,8 +105,19 @@ typedef struct siphon_arena {
 void siphon_arena_init(siphon_arena *a, void *first, size_t first_len);
 /* Returns zeroed memory, or NULL when malloc fails. */
 void *siphon_arena_alloc(siphon_arena *a, size_t n);
+/* Slow path of siphon_arena_alloc_raw: a new block. */
+void *siphon_arena_grow_(siphon_arena *a, size_t n);
 /* The same without zeroing, for callers that fill every byte. */
-void *siphon_arena_alloc_raw(siphon_arena *a, size_t n);
+static inline void *siphon_arena_alloc_raw(siphon_arena *a, size_t n)
+{
+    n = n ? (n + 7) & ~(size_t)7 : 8;
+    if (!a->cur || (size_t)(a->end - a->cur) < n)
+        return siphon_arena_grow_(a, n);
+    void *p = a->cur;
+    a->cur += n;
+    a->total += n;
+    return p;
+}
 /* Copy n bytes into the arena; returns NULL when malloc fails. */
 char *siphon_arena_dup(siphon_arena *a, const void *p, size_t n);
 /* Release every malloc'd block. The arena may be re-initialised after. */
