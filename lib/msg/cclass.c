@@ -36,4 +36,5 @@ __attribute__((constructor)) static void build_cclass(void)
     add(ALNUM "-.!%*_+`'~:[]", CC_GENVALUE);             /* gen-value: token / host */
     add(ALNUM "+-.", CC_SCHEME);                         /* scheme (RFC 3986 §3.1) */
     add(DIGIT ".", CC_DIGITDOT);                         /* IPv4address candidates */
+    add(ALNUM "-_", CC_HOSTLABEL);                       /* domainlabel, plus '_' */
 }

@@ -25,7 +25,8 @@ enum {
     CC_HNVCHAR = 1 << 11,
     CC_GENVALUE = 1 << 12,
     CC_SCHEME = 1 << 13,
-    CC_DIGITDOT = 1 << 14
+    CC_DIGITDOT = 1 << 14,
+    CC_HOSTLABEL = 1 << 15
 };
 
 extern uint16_t siphon_cclass_[256];

@@ -96,47 +96,45 @@ const char *siphon_scan_host_(const char *p, const char *end,
         *type = SIPHON_HOST_IPV6;
         return q + 1;
     }
-    /* find the end with the tightest loop, then classify by the last
-     * label: an IPv4address ends in digits, a hostname's toplabel starts
-     * with a letter */
+    /* scan label by label (so empty labels show), remembering where the
+     * last one starts: an IPv4address ends in digits, a hostname's
+     * toplabel starts with a letter */
     const char *q = p;
-    while (q < end && cc((unsigned char)*q, CC_HOST))
-        q++;
-    if (q == p || *p == '-' || *p == '.')
-        return NULL;
-    const char *e = q[-1] == '.' ? q - 1 : q;
-    const char *dot = e > p ? memrchr(p, '.', (size_t)(e - p)) : NULL;
-    const char *top = dot ? dot + 1 : p;
-    if (top >= e)
+    const char *top = p;
+    for (;;) {
+        const char *label = q;
+        while (q < end && cc((unsigned char)*q, CC_HOSTLABEL))
+            q++;
+        if (q == label) {
+            /* empty label: only allowed as the end of "name." */
+            if (q == p || q[-1] != '.')
+                return NULL;
+            break;
+        }
+        top = label;
+        if (q < end && *q == '.')
+            q++;
+        else
+            break;
+    }
+    if (*p == '-')
         return NULL;
     if (cc((unsigned char)*top, CC_DIGIT)) {
         /* IPv4address: exactly four groups of 1-3 digits up to 255 */
-        unsigned groups = 0, val = 0, digits = 0;
-        for (const char *r = p; r <= q; r++) {
-            if (r == q || *r == '.') {
-                if (digits == 0 || val > 255)
-                    return NULL;
-                groups++;
-                val = digits = 0;
-            } else if (cc((unsigned char)*r, CC_DIGIT) && digits < 3) {
-                val = val * 10 + (unsigned)(*r - '0');
-                digits++;
-            } else {
+        const char *r = p;
+        for (int group = 0; group < 4; group++) {
+            const char *g = r;
+            unsigned v = 0;
+            while (r < q && r - g < 3 && (unsigned)(*r - '0') < 10)
+                v = v * 10 + (unsigned)(*r++ - '0');
+            if (r == g || v > 255 || (group < 3 ? (r >= q || *r++ != '.') : r != q))
                 return NULL;
-            }
         }
-        if (groups != 4)
-            return NULL;
         *type = SIPHON_HOST_IPV4;
         return q;
     }
     if (!cc((unsigned char)*top, CC_ALNUM))
         return NULL;
-    /* no empty labels (domainlabel is 1*alphanum...) */
-    for (const char *d = memchr(p, '.', (size_t)(e - p)); d && d < e;
-         d = memchr(d + 1, '.', (size_t)(e - d - 1)))
-        if (d + 1 < e && d[1] == '.')
-            return NULL;
     *type = SIPHON_HOST_NAME;
     return q;
 }

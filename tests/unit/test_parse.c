@@ -378,3 +378,47 @@ UNIT_TEST(parse_hdr_lookup_table)
     CHECK(!strcmp(siphon_strerror(SIPHON_EPARSE), "malformed input"));
     CHECK(!strcmp(siphon_errname(SIPHON_ETOOBIG), "SIPHON_ETOOBIG"));
 }
+
+UNIT_TEST(parse_uri_hosts)
+{
+    static const struct {
+        const char *uri;
+        int type; /* 0: refused */
+        const char *host;
+    } cases[] = {
+        {"sip:a@192.0.2.1", SIPHON_HOST_IPV4, "192.0.2.1"},
+        {"sip:a@192.0.2.1:5060", SIPHON_HOST_IPV4, "192.0.2.1"},
+        {"sip:a@255.255.255.255", SIPHON_HOST_IPV4, "255.255.255.255"},
+        {"sip:a@256.1.1.1", 0, NULL},
+        {"sip:a@1.2.3", 0, NULL},
+        {"sip:a@1.2.3.4.5", 0, NULL},
+        {"sip:a@1234.1.1.1", 0, NULL},
+        {"sip:a@example.com", SIPHON_HOST_NAME, "example.com"},
+        {"sip:a@example.com.", SIPHON_HOST_NAME, "example.com."},
+        {"sip:a@1.2.3.example", SIPHON_HOST_NAME, "1.2.3.example"},
+        {"sip:a@a..b", 0, NULL},
+        {"sip:a@.example.com", 0, NULL},
+        {"sip:a@-bad.example.com", 0, NULL},
+        {"sip:a@example.123", 0, NULL},
+        {"sip:a@[2001:db8::1]:5060", SIPHON_HOST_IPV6, "[2001:db8::1]"},
+        {"sip:a@[2001:db8::1", 0, NULL},
+        {"sip:host_name.example.com", SIPHON_HOST_NAME, "host_name.example.com"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        siphon_arena a;
+        siphon_arena_init(&a, NULL, 0);
+        siphon_uri u;
+        siphon_perr err;
+        int rc = siphon_uri_parse(&a, cases[i].uri, strlen(cases[i].uri), &u, &err);
+        if (cases[i].type == 0) {
+            if (rc != SIPHON_EPARSE)
+                unit_fail(__FILE__, __LINE__, "%s: accepted", cases[i].uri);
+        } else if (rc != 0) {
+            unit_fail(__FILE__, __LINE__, "%s: %s", cases[i].uri, err.text);
+        } else {
+            CHECK_INT(u.host_type, cases[i].type);
+            CHECK_STR(u.host, cases[i].host);
+        }
+        siphon_arena_free(&a);
+    }
+}
