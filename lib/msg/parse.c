@@ -705,6 +705,7 @@ siphon_str siphon_msg_reason(const siphon_msg *m) { return m->reason; }
 siphon_str siphon_msg_body(const siphon_msg *m) { return m->body; }
 const siphon_parse_opts *siphon_msg_opts(const siphon_msg *m) { return &m->opts; }
 size_t siphon_msg_hdr_count(const siphon_msg *m) { return m->nhdrs; }
+siphon_str siphon_msg_start_line(const siphon_msg *m) { return m->start_line; }
 const siphon_finding *siphon_msg_findings(const siphon_msg *m) { return m->findings; }
 
 siphon_str siphon_msg_bytes(const siphon_msg *m)

@@ -96,6 +96,27 @@ static tkind kind_of(siphon_hdr_id id, uint64_t *max)
     }
 }
 
+siphon_value_type siphon_hdr_value_type(siphon_hdr_id id)
+{
+    uint64_t max;
+    switch (kind_of(id, &max)) {
+    case K_NONE: return SIPHON_VALUE_NONE;
+    case K_VIA: return SIPHON_VALUE_VIA;
+    case K_ADDR_ONE:
+    case K_ADDR_LIST:
+    case K_CONTACT: return SIPHON_VALUE_NAMEADDR;
+    case K_CSEQ: return SIPHON_VALUE_CSEQ;
+    case K_RACK: return SIPHON_VALUE_RACK;
+    case K_AUTH:
+    case K_AUTH_INFO: return SIPHON_VALUE_AUTH;
+    case K_WARNING: return SIPHON_VALUE_WARNING;
+    case K_DATE: return SIPHON_VALUE_DATE;
+    case K_TIMESTAMP: return SIPHON_VALUE_TIMESTAMP;
+    case K_PRODUCTS: return SIPHON_VALUE_PRODUCT;
+    default: return SIPHON_VALUE_HVAL;
+    }
+}
+
 /* ---- simple shapes ------------------------------------------------------ */
 
 /* A number that must fill [s,e); over max is an error or a clamped
@@ -435,7 +456,9 @@ int siphon_msg_parse_all(siphon_msg *m, siphon_perr *err)
         first_rc = SIPHON_EPARSE;
     for (size_t i = 0; i < m->nhdrs; i++) {
         siphon_hdr_id id = m->hdrs[i].id;
-        if (id == SIPHON_HDR_OTHER || m->typed_state[id] != TYPED_UNPARSED)
+        /* parse what is unparsed; a cached failure is reported again */
+        if (id == SIPHON_HDR_OTHER || m->typed_state[id] == TYPED_OK ||
+            m->typed_state[id] == TYPED_ABSENT)
             continue;
         const void *v;
         siphon_perr e;
@@ -448,6 +471,12 @@ int siphon_msg_parse_all(siphon_msg *m, siphon_perr *err)
             return rc;
         }
     }
+    /* a multipart body's findings count too; its own errors are for the
+     * application (RFC 4475 §3.1.1.11), not a reason to refuse the message */
+    const siphon_part *parts;
+    siphon_perr perr;
+    if (siphon_msg_parts(m, &parts, &perr) == SIPHON_ENOMEM)
+        return SIPHON_ENOMEM;
     return first_rc;
 }
 

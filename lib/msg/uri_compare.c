@@ -149,13 +149,23 @@ static bool host_equal(const siphon_uri *a, const siphon_uri *b)
 
 /* pname is 1*paramchar and may itself be escaped, so names compare
  * decoded and case-insensitively. */
-static const siphon_param *find_param(const siphon_params *ps,
-                                      siphon_str name)
+static const siphon_param *find_nth_param(const siphon_params *ps,
+                                          siphon_str name, size_t k)
 {
     for (size_t i = 0; i < ps->n; i++)
-        if (esc_equal(ps->v[i].name, name, true))
+        if (esc_equal(ps->v[i].name, name, true) && k-- == 0)
             return &ps->v[i];
     return NULL;
+}
+
+/* How many parameters before index i share its name. */
+static size_t occurrence(const siphon_params *ps, size_t i)
+{
+    size_t k = 0;
+    for (size_t j = 0; j < i; j++)
+        if (esc_equal(ps->v[j].name, ps->v[i].name, true))
+            k++;
+    return k;
 }
 
 /*
@@ -178,14 +188,15 @@ static bool must_be_in_both(siphon_str name)
 /*
  * Every parameter of x is matched against y. A parameter in both must
  * match (values case-insensitive after decoding; ";lr" differs from
- * ";lr=on"); one only in x is ignored unless must_be_in_both(). Called
- * both ways, which also makes duplicate names compare symmetrically.
+ * ";lr=on"); one only in x is ignored unless must_be_in_both(). A repeated
+ * name pairs its k-th occurrence with the other URI's k-th, so that every
+ * URI equals itself. Called both ways, for symmetry.
  */
 static bool params_match(const siphon_params *x, const siphon_params *y)
 {
     for (size_t i = 0; i < x->n; i++) {
         const siphon_param *p = &x->v[i];
-        const siphon_param *q = find_param(y, p->name);
+        const siphon_param *q = find_nth_param(y, p->name, occurrence(x, i));
         if (!q) {
             if (must_be_in_both(p->name))
                 return false;

@@ -304,6 +304,8 @@ siphon_str siphon_msg_body(const siphon_msg *m);
 siphon_str siphon_msg_bytes(const siphon_msg *m);
 const siphon_parse_opts *siphon_msg_opts(const siphon_msg *m);
 
+/* The start line without its line terminator. */
+siphon_str siphon_msg_start_line(const siphon_msg *m);
 size_t siphon_msg_hdr_count(const siphon_msg *m);
 const siphon_hdr *siphon_msg_hdr_at(const siphon_msg *m, size_t i);
 /* Index of the next field with this id at or after index from, or -1. */
@@ -311,6 +313,23 @@ long siphon_msg_hdr_next(const siphon_msg *m, siphon_hdr_id id, size_t from);
 /* Same, by name (compact forms and case folded for known headers). */
 long siphon_msg_hdr_next_name(const siphon_msg *m, const char *name,
                               size_t len, size_t from);
+
+/* Which struct siphon_msg_typed() gives for a header id. */
+typedef enum siphon_value_type {
+    SIPHON_VALUE_NONE = 0, /* no typed form: use the raw value */
+    SIPHON_VALUE_VIA,
+    SIPHON_VALUE_NAMEADDR,
+    SIPHON_VALUE_CSEQ,
+    SIPHON_VALUE_RACK,
+    SIPHON_VALUE_HVAL,
+    SIPHON_VALUE_AUTH,
+    SIPHON_VALUE_WARNING,
+    SIPHON_VALUE_DATE,
+    SIPHON_VALUE_TIMESTAMP,
+    SIPHON_VALUE_PRODUCT
+} siphon_value_type;
+
+siphon_value_type siphon_hdr_value_type(siphon_hdr_id id);
 
 /*
  * Typed access. Parses every field with this id on first use and caches

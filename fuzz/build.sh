@@ -1,0 +1,67 @@
+#!/bin/bash -eu
+# fuzz/build.sh -- build the fuzz harnesses the OSS-Fuzz / ClusterFuzzLite
+# way. Those builders run it with:
+#   CC, CFLAGS            compiler and flags (sanitizer + coverage)
+#   CXX, CXXFLAGS         used to link: the fuzzing engine is C++
+#   LIB_FUZZING_ENGINE    the engine to link (-fsanitize=fuzzer, libAFLDriver, …)
+#   OUT                   where the harnesses, seed corpora and dictionary go
+#   SRC, WORK             source and scratch directories
+# It compiles lib/base and lib/msg (which need no third-party library) and
+# each fuzz/fuzz_NAME.c, and writes $OUT/fuzz_NAME, with its seeds as
+# $OUT/fuzz_NAME_seed_corpus.zip (corpus/fuzz_NAME plus corpus/regress) and
+# the SIP dictionary as $OUT/fuzz_msg.dict.
+#
+# Locally, for instance:
+#   CC=clang CXX=clang++ CFLAGS="-fsanitize=address,fuzzer-no-link -g" \
+#   LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=/tmp/out bash fuzz/build.sh
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+: "${CC:=clang}"
+: "${CXX:=clang++}"
+: "${CFLAGS:=}"
+: "${CXXFLAGS:=}"
+: "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}"
+: "${OUT:?set OUT to the output directory}"
+: "${SRC:=$(dirname "$root")}"
+WORK=${WORK:-$(mktemp -d)}
+
+obj=$WORK/siphon-obj
+rm -rf "$obj"
+mkdir -p "$obj" "$OUT"
+
+own_flags=(-std=c17 -D_GNU_SOURCE -Ilib)
+
+# The library, as one static archive.
+lib_objs=()
+for src in lib/base/*.c lib/msg/*.c; do
+  o=$obj/$(echo "${src%.c}" | tr / _).o
+  # shellcheck disable=SC2086
+  $CC $CFLAGS "${own_flags[@]}" -c "$src" -o "$o"
+  lib_objs+=("$o")
+done
+rm -f "$obj/libsiphon.a"
+ar rcs "$obj/libsiphon.a" "${lib_objs[@]}"
+
+# One program per harness.
+for src in fuzz/fuzz_*.c; do
+  name=$(basename "${src%.c}")
+  # shellcheck disable=SC2086
+  $CC $CFLAGS "${own_flags[@]}" -c "$src" -o "$obj/$name.o"
+  # shellcheck disable=SC2086
+  $CXX $CXXFLAGS "$obj/$name.o" "$obj/libsiphon.a" $LIB_FUZZING_ENGINE -lm \
+    -o "$OUT/$name"
+
+  rm -f "$OUT/${name}_seed_corpus.zip"
+  seeds=()
+  for d in "corpus/$name" corpus/regress; do
+    [ -d "$d" ] && while IFS= read -r f; do seeds+=("$f"); done \
+      < <(find "$d" -type f ! -name '.*' ! -name '*.md' | LC_ALL=C sort)
+  done
+  if [ ${#seeds[@]} -gt 0 ]; then
+    zip -q -j "$OUT/${name}_seed_corpus.zip" "${seeds[@]}"
+  fi
+done
+
+cp corpus/sip.dict "$OUT/fuzz_msg.dict"
