@@ -456,10 +456,8 @@ static int frame_body(siphon_msg *m, const char *body, const char *end,
     size_t avail = (size_t)(end - body);
     bool have = false;
     uint64_t cl = 0;
-    for (size_t i = m->first[SIPHON_HDR_CONTENT_LENGTH]; i && i <= m->nhdrs; i++) {
+    for (size_t i = m->first[SIPHON_HDR_CONTENT_LENGTH]; i; i = m->hdrs[i - 1].next) {
         const siphon_hdr *h = &m->hdrs[i - 1];
-        if (h->id != SIPHON_HDR_CONTENT_LENGTH)
-            continue;
         uint64_t v;
         int rc = siphon_str_to_u64(h->value, UINT32_MAX, &v);
         if (rc) {
@@ -523,6 +521,7 @@ static int frame_body(siphon_msg *m, const char *body, const char *end,
 typedef struct block_pool {
     void *blocks[POOL_KEEP];
     int n;
+    bool registered; /* the thread-exit destructor is armed */
 } block_pool;
 
 static _Thread_local block_pool pool;
@@ -534,6 +533,7 @@ static void pool_drain(void *arg)
     block_pool *bp = arg;
     while (bp->n > 0)
         free(bp->blocks[--bp->n]);
+    bp->registered = false;
 }
 
 static void pool_init_key(void)
@@ -564,9 +564,10 @@ static siphon_msg *block_alloc(size_t len)
 static void block_free(siphon_msg *m)
 {
     if (m->pooled && pool.n < POOL_KEEP) {
-        if (pool.n == 0) {
+        if (!pool.registered) {
             pthread_once(&pool_once, pool_init_key);
             (void)pthread_setspecific(pool_key, &pool);
+            pool.registered = true;
         }
         pool.blocks[pool.n++] = m;
         return;

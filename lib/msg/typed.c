@@ -129,13 +129,13 @@ static int parse_number(tctx *t, const char *s, const char *e, uint64_t max,
     while (p < e && cc((unsigned char)*p, CC_DIGIT))
         p++;
     if (p == s || p != e)
-        return terr(t, p, "1*DIGIT", "%s is not a decimal number", t->hname);
+        return terr(t, p, "1*DIGIT", "%s is not a decimal number", tname(t));
     int rc = siphon_str_to_u64(siphon_str_make(s, (size_t)(e - s)), max, out);
     if (rc == SIPHON_ERANGE) {
         if (tfinding(t, SIPHON_FINDING_TOLERATED, s, "number-overlarge",
                      "RFC 3261 §25.1; RFC 4475 §3.1.2.4",
                      "value above the header's maximum clamped"))
-            return terr(t, s, "1*DIGIT", "%s value above %llu", t->hname,
+            return terr(t, s, "1*DIGIT", "%s value above %llu", tname(t),
                         (unsigned long long)max);
         *out = max;
     }
@@ -207,10 +207,10 @@ static int parse_hval(tctx *t, tkind k, uint64_t max, const char *s,
         else
             q = skip_token(p, e);
         if (q == p)
-            return terr(t, p, "token", "%s value is not a token", t->hname);
+            return terr(t, p, "token", "%s value is not a token", tname(t));
         v->value = siphon_str_make(p, (size_t)(q - p));
         if (k == K_TOKEN_LIST || k == K_TOKEN_LIST_NONEMPTY)
-            return q == e ? 0 : terr(t, q, "token", "invalid character in %s", t->hname);
+            return q == e ? 0 : terr(t, q, "token", "invalid character in %s", tname(t));
         if ((rc = parse_params(t, &q, e, &v->params)) != 0)
             return rc;
         return q == e ? 0 : terr(t, q, "generic-param", "unexpected text after the value");
@@ -251,25 +251,25 @@ static int parse_cseq_like(tctx *t, const char *s, const char *e, int nums,
         while (p < e && cc((unsigned char)*p, CC_DIGIT))
             p++;
         if (p == d)
-            return terr(t, d, "CSeq", "%s does not start with a sequence number", t->hname);
+            return terr(t, d, "CSeq", "%s does not start with a sequence number", tname(t));
         uint64_t v;
         if (siphon_str_to_u64(siphon_str_make(d, (size_t)(p - d)), UINT32_MAX, &v))
-            return terr(t, d, "CSeq", "%s number exceeds 2^32-1", t->hname);
+            return terr(t, d, "CSeq", "%s number exceeds 2^32-1", tname(t));
         /* RFC 3261 §8.1.1.5: less than 2^31 */
         if (v > 0x7fffffffu &&
             tfinding(t, SIPHON_FINDING_TOLERATED, d, "cseq-over-2^31",
                      "RFC 3261 §8.1.1.5", "sequence number is 2^31 or more"))
-            return terr(t, d, "CSeq", "%s number is 2^31 or more", t->hname);
+            return terr(t, d, "CSeq", "%s number is 2^31 or more", tname(t));
         *(i == nums - 1 ? n2 : n1) = (uint32_t)v;
         const char *w = p;
         p = skip_ws(p, e);
         if (p == w)
-            return terr(t, p, "CSeq", "%s needs whitespace after the number", t->hname);
+            return terr(t, p, "CSeq", "%s needs whitespace after the number", tname(t));
     }
     const char *ms = p;
     p = skip_token(p, e);
     if (p == ms || p != e)
-        return terr(t, p, "Method", "%s method is not a token", t->hname);
+        return terr(t, p, "Method", "%s method is not a token", tname(t));
     *method = siphon_str_make(ms, (size_t)(p - ms));
     *mid = siphon_method_lookup(ms, (size_t)(p - ms));
     return 0;
@@ -364,7 +364,7 @@ static int parse_field(tctx *t, tkind k, uint64_t max, chain ***tail)
         if (!ee)
             return terr(t, p, "quoted-string", "unterminated quoted string");
         if (skip_ws(p, ee) == ee)
-            return terr(t, p, "COMMA", "empty element in the %s list", t->hname);
+            return terr(t, p, "COMMA", "empty element in the %s list", tname(t));
         /* the Via, name-addr and auth parsers clear their output */
         bool self_clearing = k == K_VIA || k == K_ADDR_ONE || k == K_ADDR_LIST ||
                              k == K_CONTACT || k == K_AUTH || k == K_AUTH_INFO;
@@ -411,7 +411,7 @@ int siphon_msg_typed(siphon_msg *m, siphon_hdr_id id, const void **out,
         return SIPHON_ENOENT;
     }
     siphon_perr local;
-    tctx t = {m, NULL, siphon_hdr_name(id), &local};
+    tctx t = {m, NULL, id, &local};
     chain *first = NULL, **tail = &first;
     int rc = 0;
     for (size_t i = m->first[id]; i; i = m->hdrs[i - 1].next) {
@@ -424,7 +424,7 @@ int siphon_msg_typed(siphon_msg *m, siphon_hdr_id id, const void **out,
     }
     if (rc == SIPHON_ENOMEM) {
         if (err)
-            msg_perr(err, 0, t.hname, "SIP-message", "out of memory");
+            msg_perr(err, 0, tname(&t), "SIP-message", "out of memory");
         return rc;
     }
     if (rc) {
@@ -539,7 +539,7 @@ static const void *first_value(siphon_msg *m, siphon_hdr_id id, uint8_t *state,
     uint64_t max;
     tkind k = kind_of(id, &max);
     siphon_perr local;
-    tctx t = {m, &m->hdrs[m->first[id] - 1], siphon_hdr_name(id), &local};
+    tctx t = {m, &m->hdrs[m->first[id] - 1], id, &local};
     const char *p = t.h->value.p, *e = p + t.h->value.len;
     const char *ee = element_end(p, e);
     chain *v = NULL;

@@ -18,7 +18,7 @@ int terr(tctx *t, const char *at, const char *rule, const char *fmt, ...)
 {
     if (t->err) {
         t->err->offset = (size_t)(at - t->m->bytes);
-        t->err->header = t->hname;
+        t->err->header = tname(t);
         t->err->rule = rule;
         va_list ap;
         va_start(ap, fmt);
@@ -31,7 +31,7 @@ int terr(tctx *t, const char *at, const char *rule, const char *fmt, ...)
 bool tfinding(tctx *t, siphon_finding_level level, const char *at,
               const char *rule, const char *rfc, const char *text)
 {
-    return msg_finding(t->m, level, rule, rfc, t->hname,
+    return msg_finding(t->m, level, rule, rfc, tname(t),
                        (size_t)(at - t->m->bytes), text);
 }
 
@@ -321,8 +321,19 @@ int parse_via(tctx *t, const char *s, const char *e, siphon_via *out)
     e = rskip_ws(p, e);
     out->raw = siphon_str_make(p, (size_t)(e - p));
     siphon_str *parts[3] = {&out->protocol, &out->version, &out->transport};
-    for (int i = 0; i < 3; i++) {
-        if (i) {
+    int part = 0;
+    uint64_t w;
+    /* fast path: nearly every Via starts "SIP/2.0/" with no LWS inside
+     * (only the three letters are case-folded) */
+    bool fast = e - p > 8 && (memcpy(&w, p, 8), (w | 0x202020ull) == 0x2f302e322f706973ull);
+    if (fast) {
+        out->protocol = siphon_str_make(p, 3);
+        out->version = siphon_str_make(p + 4, 3);
+        p = skip_ws(p + 8, e);
+        part = 2;
+    }
+    for (; part < 3; part++) {
+        if (part && !fast) {
             p = skip_ws(p, e);
             if (p == e || *p != '/')
                 return terr(t, p, "sent-protocol", "expected '/' in SIP/2.0/transport");
@@ -333,7 +344,7 @@ int parse_via(tctx *t, const char *s, const char *e, siphon_via *out)
         if (p == ts)
             return terr(t, ts, "sent-protocol",
                         p == e ? "empty Via value" : "sent-protocol is not SIP/2.0/transport");
-        *parts[i] = siphon_str_make(ts, (size_t)(p - ts));
+        *parts[part] = siphon_str_make(ts, (size_t)(p - ts));
     }
     const char *hs = skip_ws(p, e);
     if (hs == p && hs < e)

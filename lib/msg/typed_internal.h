@@ -11,9 +11,15 @@
 typedef struct tctx {
     siphon_msg *m;
     const siphon_hdr *h;
-    const char *hname;   /* canonical header name for errors and findings */
+    siphon_hdr_id id;    /* names the header in errors and findings */
     siphon_perr *err;
 } tctx;
+
+/* The canonical header name, looked up only when a message needs it. */
+static inline const char *tname(const tctx *t)
+{
+    return siphon_hdr_name(t->id);
+}
 
 /* Fill the error for the current header; returns SIPHON_EPARSE. */
 int terr(tctx *t, const char *at, const char *rule, const char *fmt, ...)

@@ -236,7 +236,7 @@ int parse_products_chain(tctx *t, const char *s, const char *e,
     const char *p = skip_ws(s, e);
     e = rskip_ws(p, e);
     if (p == e)
-        return terr(t, p, "server-val", "empty %s", t->hname);
+        return terr(t, p, "server-val", "empty %s", tname(t));
     while (p < e) {
         siphon_product *v = siphon_arena_alloc(&t->m->arena, sizeof *v);
         if (!v)
