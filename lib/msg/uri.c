@@ -96,14 +96,40 @@ const char *siphon_scan_host_(const char *p, const char *end,
         *type = SIPHON_HOST_IPV6;
         return q + 1;
     }
-    /* scan label by label (so empty labels show), remembering where the
-     * last one starts: an IPv4address ends in digits, a hostname's
-     * toplabel starts with a letter */
+    /* a host starting with a digit is tried as an IPv4address first, in
+     * one pass: four groups of 1-3 digits up to 255 */
+    if ((unsigned)(*p - '0') < 10) {
+        const char *r = p;
+        unsigned groups = 0;
+        for (;;) {
+            unsigned v = 0, digits = 0, d;
+            while (r < end && (d = (unsigned)(*r - '0')) < 10 && digits < 4) {
+                v = v * 10 + d;
+                digits++;
+                r++;
+            }
+            if (digits == 0 || digits > 3 || v > 255)
+                break;
+            if (++groups == 4) {
+                /* it is IPv4 unless a name continues (e.g. 1.2.3.4.example) */
+                if (r < end && (cc((unsigned char)*r, CC_HOSTLABEL) || *r == '.'))
+                    break;
+                *type = SIPHON_HOST_IPV4;
+                return r;
+            }
+            if (r >= end || *r != '.')
+                break;
+            r++;
+        }
+    }
+    /* hostname, label by label (so empty labels show); the toplabel must
+     * start with a letter */
+    const uint16_t *tbl = siphon_cclass_;
     const char *q = p;
     const char *top = p;
     for (;;) {
         const char *label = q;
-        while (q < end && cc((unsigned char)*q, CC_HOSTLABEL))
+        while (q < end && (tbl[(unsigned char)*q] & CC_HOSTLABEL))
             q++;
         if (q == label) {
             /* empty label: only allowed as the end of "name." */
@@ -117,23 +143,7 @@ const char *siphon_scan_host_(const char *p, const char *end,
         else
             break;
     }
-    if (*p == '-')
-        return NULL;
-    if (cc((unsigned char)*top, CC_DIGIT)) {
-        /* IPv4address: exactly four groups of 1-3 digits up to 255 */
-        const char *r = p;
-        for (int group = 0; group < 4; group++) {
-            const char *g = r;
-            unsigned v = 0;
-            while (r < q && r - g < 3 && (unsigned)(*r - '0') < 10)
-                v = v * 10 + (unsigned)(*r++ - '0');
-            if (r == g || v > 255 || (group < 3 ? (r >= q || *r++ != '.') : r != q))
-                return NULL;
-        }
-        *type = SIPHON_HOST_IPV4;
-        return q;
-    }
-    if (!cc((unsigned char)*top, CC_ALNUM))
+    if (*p == '-' || !cc((unsigned char)*top, CC_ALNUM) || cc((unsigned char)*top, CC_DIGIT))
         return NULL;
     *type = SIPHON_HOST_NAME;
     return q;
