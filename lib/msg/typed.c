@@ -147,7 +147,7 @@ static int parse_hval(tctx *t, tkind k, uint64_t max, const char *s,
 {
     const char *p = skip_ws(s, e);
     e = rskip_ws(p, e);
-    v->raw = siphon_str_make(p, (size_t)(e - p));
+    *v = (siphon_hval){.raw = siphon_str_make(p, (size_t)(e - p))};
     int rc;
     switch (k) {
     case K_CALLID: {
@@ -296,6 +296,23 @@ static size_t elem_size(tkind k)
     }
 }
 
+/* Whether the element parser initialises every field of its output (so
+ * the arena need not clear it first). */
+static bool clears_output(tkind k)
+{
+    switch (k) {
+    case K_CSEQ:
+    case K_RACK:
+    case K_WARNING:
+    case K_DATE:
+    case K_TIMESTAMP:
+    case K_PRODUCTS:
+        return false;
+    default:
+        return true; /* Via, name-addr, auth and every siphon_hval kind */
+    }
+}
+
 static bool is_list(tkind k)
 {
     return k == K_VIA || k == K_ADDR_LIST || k == K_CONTACT || k == K_TOKEN_LIST ||
@@ -365,11 +382,8 @@ static int parse_field(tctx *t, tkind k, uint64_t max, chain ***tail)
             return terr(t, p, "quoted-string", "unterminated quoted string");
         if (skip_ws(p, ee) == ee)
             return terr(t, p, "COMMA", "empty element in the %s list", tname(t));
-        /* the Via, name-addr and auth parsers clear their output */
-        bool self_clearing = k == K_VIA || k == K_ADDR_ONE || k == K_ADDR_LIST ||
-                             k == K_CONTACT || k == K_AUTH || k == K_AUTH_INFO;
-        chain *v = self_clearing ? siphon_arena_alloc_raw(&t->m->arena, elem_size(k))
-                                 : siphon_arena_alloc(&t->m->arena, elem_size(k));
+        chain *v = clears_output(k) ? siphon_arena_alloc_raw(&t->m->arena, elem_size(k))
+                                    : siphon_arena_alloc(&t->m->arena, elem_size(k));
         if (!v)
             return SIPHON_ENOMEM;
         int rc = parse_element(t, k, max, p, ee, v);

@@ -37,17 +37,10 @@ bool tfinding(tctx *t, siphon_finding_level level, const char *at,
 
 const char *element_end(const char *p, const char *end)
 {
-    /* most fields hold one value: no comma at all means no split */
-    if (p >= end || !memchr(p, ',', (size_t)(end - p))) {
-        const char *q = p < end ? memchr(p, '"', (size_t)(end - p)) : NULL;
-        while (q) {
-            q = skip_quoted(q, end);
-            if (!q)
-                return NULL;
-            q = memchr(q, '"', (size_t)(end - q));
-        }
+    /* most fields hold one value: no comma at all means no split (an
+     * unterminated quoted-string is then the element parser's to find) */
+    if (p >= end || !memchr(p, ',', (size_t)(end - p)))
         return end;
-    }
     bool in_angle = false;
     while (p < end) {
         char c = *p;
