@@ -130,7 +130,6 @@ static uint64_t lower_names[SIPHON_HDR__COUNT][3];
 uint8_t siphon_hdr_fast_[HDR_FAST_SLOTS];
 uint64_t siphon_hdr_words_[SIPHON_HDR__COUNT][3];
 uint8_t siphon_hdr_len_[SIPHON_HDR__COUNT];
-uint64_t siphon_hdr_dash_[SIPHON_HDR__COUNT][3];
 const uint8_t *const siphon_hdr_compact_ids_ = compact_ids;
 
 static inline unsigned hash_name(unsigned len, unsigned char first, unsigned char last)
@@ -155,9 +154,6 @@ __attribute__((constructor)) static void build_name_hash(void)
         if (w < SLOT_WAYS)
             name_hash[h][w] = (unsigned char)id;
         memcpy(siphon_hdr_words_[id], lower_names[id], sizeof lower_names[id]);
-        char *dash = (char *)siphon_hdr_dash_[id];
-        for (unsigned i = 0; i < e->len; i++)
-            dash[i] = e->name[i] == '-' ? (char)0xff : 0;
         siphon_hdr_len_[id] = e->len;
         unsigned s = hdr_fast_slot(lower_names[id][0], e->len);
         while (siphon_hdr_fast_[s])

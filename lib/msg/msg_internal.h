@@ -92,9 +92,6 @@ size_t msg_unfold(siphon_str v, char *out);
 extern uint8_t siphon_hdr_fast_[HDR_FAST_SLOTS];
 extern uint64_t siphon_hdr_words_[SIPHON_HDR__COUNT][3];
 extern uint8_t siphon_hdr_len_[SIPHON_HDR__COUNT];
-/* 0xff where the name has '-': those bytes must match exactly, because CR
- * also ORs to '-'. */
-extern uint64_t siphon_hdr_dash_[SIPHON_HDR__COUNT][3];
 extern const uint8_t *const siphon_hdr_compact_ids_;
 
 static inline unsigned hdr_fast_slot(uint64_t w0, size_t len)
@@ -105,10 +102,8 @@ static inline unsigned hdr_fast_slot(uint64_t w0, size_t len)
 /*
  * siphon_hdr_lookup for a token inside a padded message copy (MSG_PAD
  * bytes of slack, so whole words may be read). Known names are letters and
- * '-': OR-ing 0x20 lower-cases the letters and leaves '-' alone; the only
- * other byte that ORs to one of them is CR (to '-'), so the '-' positions
- * are compared exactly. Any byte string may be passed: only a known name
- * matches.
+ * '-': OR-ing 0x20 lower-cases the letters and leaves '-' alone, and a
+ * token holds no byte that ORs to either otherwise (only CR does, to '-').
  */
 static inline siphon_hdr_id msg_hdr_lookup_padded(const char *name, size_t len)
 {
@@ -119,9 +114,9 @@ static inline siphon_hdr_id msg_hdr_lookup_padded(const char *name, size_t len)
         return c >= 'a' && c <= 'z' ? (siphon_hdr_id)siphon_hdr_compact_ids_[c - 'a']
                                     : SIPHON_HDR_OTHER;
     }
-    uint64_t raw0, w0;
-    memcpy(&raw0, name, 8);
-    w0 = raw0 | 0x2020202020202020ull;
+    uint64_t w0;
+    memcpy(&w0, name, 8);
+    w0 |= 0x2020202020202020ull;
     if (len < 8)
         w0 &= ~0ull >> (8 * (8 - len));
     for (unsigned s = hdr_fast_slot(w0, len);; s = (s + 1) & (HDR_FAST_SLOTS - 1)) {
@@ -129,17 +124,16 @@ static inline siphon_hdr_id msg_hdr_lookup_padded(const char *name, size_t len)
         if (!id)
             return SIPHON_HDR_OTHER;
         const uint64_t *c = siphon_hdr_words_[id];
-        const uint64_t *dash = siphon_hdr_dash_[id];
-        if (siphon_hdr_len_[id] != len || c[0] != w0 || ((raw0 ^ c[0]) & dash[0]))
+        if (siphon_hdr_len_[id] != len || c[0] != w0)
             continue;
         size_t i = 8;
         for (; i < len; i += 8) {
-            uint64_t raw, w;
-            memcpy(&raw, name + i, 8);
-            w = raw | 0x2020202020202020ull;
+            uint64_t w;
+            memcpy(&w, name + i, 8);
+            w |= 0x2020202020202020ull;
             if (len - i < 8)
                 w &= ~0ull >> (8 * (8 - (len - i)));
-            if (c[i / 8] != w || ((raw ^ c[i / 8]) & dash[i / 8]))
+            if (c[i / 8] != w)
                 break;
         }
         if (i >= len)
