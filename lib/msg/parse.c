@@ -358,11 +358,12 @@ static int parse_headers(siphon_msg *m, const char *p, const char *end,
         while (c < end && (*c == ' ' || *c == '\t'))
             c++;
         /* HCOLON allows no line break before the colon (RFC 3261 §25.1);
-         * tolerate a folded one */
+         * tolerate a folded one. The copy is zero-padded (MSG_PAD), so
+         * looking one byte past end is safe. */
         const char *f = c;
-        if (f < end && *f == '\r')
+        if (c < end && *c != ':' && *f == '\r')
             f++;
-        if (f < end && *f == '\n' && f + 1 < end && (f[1] == ' ' || f[1] == '\t')) {
+        if (c < end && *c != ':' && *f == '\n' && (f[1] == ' ' || f[1] == '\t')) {
             f++;
             while (f < end && (*f == ' ' || *f == '\t'))
                 f++;
@@ -393,7 +394,7 @@ static int parse_headers(siphon_msg *m, const char *p, const char *end,
                 line_end = next = end;
                 break;
             }
-            if (lf > p && lf[-1] != '\r' && !bare_lf_seen) {
+            if (lf[-1] != '\r' && !bare_lf_seen) {
                 bare_lf_seen = true;
                 if (msg_finding(m, SIPHON_FINDING_TOLERATED, "bare-lf",
                                 "RFC 3261 §7", NULL, off(m, lf),
@@ -403,7 +404,7 @@ static int parse_headers(siphon_msg *m, const char *p, const char *end,
                     return SIPHON_EPARSE;
                 }
             }
-            if (lf + 1 < end && (lf[1] == ' ' || lf[1] == '\t')) {
+            if (lf[1] == ' ' || lf[1] == '\t') {
                 /* a whitespace-only line is not folding: see above */
                 const char *w = lf + 1;
                 while (w < end && (*w == ' ' || *w == '\t'))
@@ -413,7 +414,7 @@ static int parse_headers(siphon_msg *m, const char *p, const char *end,
                     continue;
                 }
             }
-            line_end = lf > c && lf[-1] == '\r' ? lf - 1 : lf;
+            line_end = lf[-1] == '\r' ? lf - 1 : lf;
             next = lf + 1;
             break;
         }
