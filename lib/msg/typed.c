@@ -248,12 +248,19 @@ static int parse_cseq_like(tctx *t, const char *s, const char *e, int nums,
     e = rskip_ws(p, e);
     for (int i = 0; i < nums; i++) {
         const char *d = p;
-        while (p < e && cc((unsigned char)*p, CC_DIGIT))
+        uint64_t v = 0;
+        unsigned dv;
+        /* saturate just above 2^32-1, so any number of digits (leading
+         * zeros included) is judged by value without overflow */
+        while (p < e && (dv = (unsigned)(*p - '0')) < 10) {
+            v = v * 10 + dv;
+            if (v > UINT32_MAX)
+                v = (uint64_t)UINT32_MAX + 1;
             p++;
+        }
         if (p == d)
             return terr(t, d, "CSeq", "%s does not start with a sequence number", tname(t));
-        uint64_t v;
-        if (siphon_str_to_u64(siphon_str_make(d, (size_t)(p - d)), UINT32_MAX, &v))
+        if (v > UINT32_MAX)
             return terr(t, d, "CSeq", "%s number exceeds 2^32-1", tname(t));
         /* RFC 3261 §8.1.1.5: less than 2^31 */
         if (v > 0x7fffffffu &&

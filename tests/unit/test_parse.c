@@ -422,3 +422,35 @@ UNIT_TEST(parse_uri_hosts)
         siphon_arena_free(&a);
     }
 }
+
+UNIT_TEST(parse_cseq_numbers)
+{
+    static const struct {
+        const char *value;
+        long long num; /* -1: refused */
+    } cases[] = {
+        {"1 INVITE", 1},
+        {"0009 INVITE", 9},
+        {"00000000000000000000001 INVITE", 1},
+        {"4294967295 INVITE", 4294967295ll},
+        {"4294967296 INVITE", -1},
+        {"36893488147419103232 INVITE", -1},
+        {"INVITE", -1},
+        {"12INVITE", -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "INVITE sip:a@example.com SIP/2.0\r\nCSeq: %s\r\n\r\n",
+                 cases[i].value);
+        siphon_msg *m = NULL;
+        CHECK_INT(siphon_msg_parse(text, strlen(text), NULL, &m, NULL), 0);
+        if (!m)
+            continue;
+        const siphon_cseq *cs = siphon_msg_cseq(m);
+        if (cases[i].num < 0)
+            CHECK(cs == NULL);
+        else
+            CHECK(cs && cs->num == (uint32_t)cases[i].num);
+        siphon_msg_unref(m);
+    }
+}
