@@ -63,7 +63,8 @@ static bool is_escape(const char *p, const char *end)
 
 /* Scan a run of chars of class cls or %HH escapes; returns the first
  * other byte. */
-static const char *scan_escaped(const char *p, const char *end, unsigned cls)
+static inline __attribute__((always_inline)) const char *
+scan_escaped(const char *p, const char *end, unsigned cls)
 {
     while (p < end) {
         if (cc((unsigned char)*p, cls)) {
@@ -201,34 +202,39 @@ static int parse_sip(siphon_arena *a, const char *s, const char *p,
         u->port = (uint16_t)port;
         u->has_port = true;
     }
-    const char *qm = p < end ? memchr(p, '?', (size_t)(end - p)) : NULL;
-    const char *pe = qm ? qm : end;
-    size_t np = count_char(p, pe, ';');
-    if (np) {
-        u->params.v = siphon_arena_alloc(a, np * sizeof(siphon_param));
-        if (!u->params.v)
-            return SIPHON_ENOMEM;
-    }
-    while (p < pe) {
-        if (*p != ';')
-            return fail(err, s, p, "uri-parameter",
-                        "unexpected character after the host");
+    /* paramchar excludes '?', so the parameters end where headers begin */
+    size_t cap = 0;
+    while (p < end && *p == ';') {
         const char *ns = ++p;
-        const char *ne = scan_escaped(p, pe, CC_PARAMCHAR);
+        const char *ne = scan_escaped(p, end, CC_PARAMCHAR);
         if (ne == ns)
             return fail(err, s, ns, "uri-parameter", "empty URI parameter name");
+        if (u->params.n == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            siphon_param *nv = siphon_arena_alloc_raw(a, ncap * sizeof *nv);
+            if (!nv)
+                return SIPHON_ENOMEM;
+            if (u->params.n)
+                memcpy(nv, u->params.v, u->params.n * sizeof *nv);
+            u->params.v = nv;
+            cap = ncap;
+        }
         siphon_param *pr = &u->params.v[u->params.n++];
         pr->name = siphon_str_make(ns, (size_t)(ne - ns));
+        pr->value = siphon_str_make(ne, 0);
+        pr->has_value = false;
         p = ne;
-        if (p < pe && *p == '=') {
+        if (p < end && *p == '=') {
             const char *vs = ++p;
-            p = scan_escaped(p, pe, CC_PARAMCHAR);
+            p = scan_escaped(p, end, CC_PARAMCHAR);
             pr->value = siphon_str_make(vs, (size_t)(p - vs));
             pr->has_value = true;
         }
     }
-    if (qm) {
-        p = qm + 1;
+    if (p < end && *p != '?')
+        return fail(err, s, p, "uri-parameter", "unexpected character after the host");
+    if (p < end) {
+        p++;
         size_t nh = count_char(p, end, '&') + 1;
         u->headers.v = siphon_arena_alloc(a, nh * sizeof(siphon_param));
         if (!u->headers.v)
@@ -260,6 +266,15 @@ int siphon_uri_parse(siphon_arena *a, const char *s, size_t len,
     memset(out, 0, sizeof *out);
     const char *end = s + len;
     const char *p = s;
+    /* the common case first: "sip:" in any case */
+    if (len > 4 && (s[0] | 0x20) == 's' && (s[1] | 0x20) == 'i' && (s[2] | 0x20) == 'p' &&
+        s[3] == ':') {
+        out->raw = siphon_str_make(s, len);
+        out->scheme_name = siphon_str_make(s, 3);
+        out->opaque = siphon_str_make(s + 4, len - 4);
+        out->scheme = SIPHON_URI_SIP;
+        return parse_sip(a, s, s + 4, end, out, err);
+    }
     /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 §3.1) */
     if (p == end || !cc((unsigned char)*p, CC_ALNUM) || cc((unsigned char)*p, CC_DIGIT))
         return fail(err, s, p, "scheme", "URI does not start with a scheme");
