@@ -11,6 +11,7 @@
 #include "typed_internal.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -188,7 +189,9 @@ static int parse_q(tctx *t, const siphon_param *pr, siphon_nameaddr *out)
 int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
                    siphon_nameaddr *out)
 {
-    memset(out, 0, sizeof *out);
+    /* the URI is cleared by its own parser (or below for '*') */
+    memset(out, 0, offsetof(siphon_nameaddr, uri));
+    memset(&out->params, 0, sizeof *out - offsetof(siphon_nameaddr, params));
     const char *p = skip_ws(s, e);
     e = rskip_ws(p, e);
     out->raw = siphon_str_make(p, (size_t)(e - p));
@@ -199,6 +202,7 @@ int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
          * REGISTER's Expires header instead */
         if (skip_ws(p + 1, e) != e)
             return terr(t, p, "Contact", "'*' must be the whole Contact value");
+        memset(&out->uri, 0, sizeof out->uri);
         out->star = true;
         return 0;
     }
