@@ -66,8 +66,11 @@ static inline uint64_t one(const corpus *c, size_t i, bench_visit_fn *visit,
     }
     na = siphon_msg_contact(m);
     if (na) {
-        f.contact_user = sv(na->uri.user);
-        f.contact_host = sv(na->uri.host);
+        const siphon_uri *u = siphon_nameaddr_uri(m, na, NULL);
+        if (u) {
+            f.contact_user = sv(u->user);
+            f.contact_host = sv(u->host);
+        }
     }
     uint64_t sum = bench_fields_sum(&f);
     if (visit)

@@ -33,13 +33,18 @@ static int idempotent = -1;
 
 /* ---- typed headers ----------------------------------------------------- */
 
+/* The message being checked: name-addr URIs are parsed through it. */
+static siphon_msg *cur_msg;
+
 static void touch_nameaddr(const siphon_nameaddr *na)
 {
     for (; na; na = na->next) {
         fuzz_touch(na->raw);
         fuzz_touch(na->display);
-        if (!na->star)
-            fuzz_touch_uri(&na->uri);
+        fuzz_touch(na->uri_text);
+        const siphon_uri *u = na->star ? NULL : siphon_nameaddr_uri(cur_msg, na, NULL);
+        if (u)
+            fuzz_touch_uri(u);
         fuzz_touch_params(&na->params);
         fuzz_touch(na->tag);
         if (na->has_q && na->q > 1000)
@@ -490,6 +495,7 @@ static void same_verdict(const siphon_msg *m, const siphon_verdict *fresh,
  */
 static void check_msg(siphon_msg *m, siphon_verdict *fresh)
 {
+    cur_msg = m;
     memset(fresh, 0, sizeof *fresh);
     siphon_msg_verdict(m, fresh);
     check_verdict(fresh, "siphon_msg_verdict");

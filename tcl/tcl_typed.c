@@ -254,7 +254,7 @@ NameAddrObj(const siphon_nameaddr *na)
         SiphonDictPut(d, "star", Tcl_NewBooleanObj(1));
         SiphonDictPut(d, "uri", Tcl_NewStringObj("*", 1));
     } else {
-        SiphonDictPut(d, "uri", SiphonStrObj(na->uri.raw));
+        SiphonDictPut(d, "uri", SiphonStrObj(na->uri_text));
     }
     if (na->has_tag) {
         SiphonDictPut(d, "tag", SiphonStrObj(na->tag));

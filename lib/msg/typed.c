@@ -492,6 +492,21 @@ int siphon_msg_parse_all(siphon_msg *m, siphon_perr *err)
             return rc;
         }
     }
+    /* the URIs inside name-addr values are parsed on demand: all of them
+     * now, for their errors and findings */
+    for (int id = 1; id < SIPHON_HDR__COUNT; id++) {
+        if (m->typed_state[id] != TYPED_OK ||
+            siphon_hdr_value_type((siphon_hdr_id)id) != SIPHON_VALUE_NAMEADDR)
+            continue;
+        for (const siphon_nameaddr *na = m->typed[id]; na; na = na->next) {
+            siphon_perr e;
+            if (!na->star && !siphon_nameaddr_uri(m, na, &e) && !first_rc) {
+                first_rc = SIPHON_EPARSE;
+                if (err)
+                    *err = e;
+            }
+        }
+    }
     /* a multipart body's findings count too; its own errors are for the
      * application (RFC 4475 §3.1.1.11), not a reason to refuse the message */
     const siphon_part *parts;

@@ -189,9 +189,8 @@ static int parse_q(tctx *t, const siphon_param *pr, siphon_nameaddr *out)
 int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
                    siphon_nameaddr *out)
 {
-    /* the URI is cleared by its own parser (or below for '*') */
-    memset(out, 0, offsetof(siphon_nameaddr, uri));
-    memset(&out->params, 0, sizeof *out - offsetof(siphon_nameaddr, params));
+    memset(out, 0, sizeof *out);
+    out->hdr_id_ = (uint8_t)t->id;
     const char *p = skip_ws(s, e);
     e = rskip_ws(p, e);
     out->raw = siphon_str_make(p, (size_t)(e - p));
@@ -202,7 +201,6 @@ int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
          * REGISTER's Expires header instead */
         if (skip_ws(p + 1, e) != e)
             return terr(t, p, "Contact", "'*' must be the whole Contact value");
-        memset(&out->uri, 0, sizeof out->uri);
         out->star = true;
         return 0;
     }
@@ -241,33 +239,9 @@ int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
             us = skip_ws(us, ue);
             ue = rskip_ws(us, ue);
         }
-        int rc = parse_uri_in(t, us, ue, &out->uri);
-        const char *ws = us;
-        if (rc == SIPHON_EPARSE)
-            while (ws < ue && !cc((unsigned char)*ws, CC_WS))
-                ws++;
-        if (rc == SIPHON_EPARSE && ws < ue) {
-            /* LWS (often folding) inside the URI: a liberal element removes
-             * it where that is unambiguous, as for the Request-URI
-             * (RFC 4475 §3.1.2.8) */
-            if (tfinding(t, SIPHON_FINDING_TOLERATED, ws, "uri-lws",
-                         "RFC 3261 §25.1; RFC 4475 §3.1.2.8",
-                         "whitespace inside a URI (removed)"))
-                return terr(t, ws, "addr-spec", "whitespace inside a URI");
-            char *copy = siphon_arena_alloc(&t->m->arena, (size_t)(ue - us) + 1);
-            if (!copy)
-                return SIPHON_ENOMEM;
-            size_t n = 0;
-            for (const char *q = us; q < ue; q++)
-                if (!cc((unsigned char)*q, CC_WS))
-                    copy[n++] = *q;
-            siphon_perr uerr;
-            rc = siphon_uri_parse(&t->m->arena, copy, n, &out->uri, &uerr);
-            if (rc == SIPHON_EPARSE)
-                return terr(t, us, uerr.rule, "bad URI: %s", uerr.text);
-        }
-        if (rc)
-            return rc;
+        if (us == ue)
+            return terr(t, us, "addr-spec", "empty URI inside < >");
+        out->uri_text = siphon_str_make(us, (size_t)(ue - us));
         out->bracketed = true;
         p = gt + 1;
     } else {
@@ -282,9 +256,9 @@ int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
                          "URI with '?' or ',' not enclosed in < > (brackets inferred)"))
                 return terr(t, p, "name-addr", "URI with '?' or ',' must be enclosed in < >");
         }
-        int rc = parse_uri_in(t, p, ue, &out->uri);
-        if (rc)
-            return rc;
+        if (ue == p)
+            return terr(t, p, "addr-spec", "missing URI");
+        out->uri_text = siphon_str_make(p, (size_t)(ue - p));
         p = ue;
     }
     int rc = parse_params(t, &p, e, &out->params);
@@ -308,6 +282,73 @@ int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
         }
     }
     return 0;
+}
+
+const siphon_uri *siphon_nameaddr_uri(siphon_msg *m, const siphon_nameaddr *cna,
+                                      siphon_perr *err)
+{
+    /* the value lives in m's arena and is ours to fill in */
+    siphon_nameaddr *na = (siphon_nameaddr *)cna;
+    if (na->star) {
+        if (err)
+            msg_perr(err, (size_t)(na->raw.p - m->bytes), siphon_hdr_name(na->hdr_id_),
+                     "Contact", "\"*\" has no URI");
+        return NULL;
+    }
+    if (na->uri_state_ == TYPED_OK)
+        return na->uri_cache_;
+    if (na->uri_state_ == TYPED_ERROR) {
+        if (err)
+            *err = *(const siphon_perr *)na->uri_cache_;
+        return NULL;
+    }
+    siphon_perr local;
+    tctx t = {m, NULL, (siphon_hdr_id)na->hdr_id_, &local};
+    siphon_uri *u = siphon_arena_alloc_raw(&m->arena, sizeof *u);
+    if (!u)
+        return NULL;
+    const char *us = na->uri_text.p, *ue = us + na->uri_text.len;
+    int rc = parse_uri_in(&t, us, ue, u);
+    const char *ws = us;
+    if (rc == SIPHON_EPARSE)
+        while (ws < ue && !cc((unsigned char)*ws, CC_WS))
+            ws++;
+    if (rc == SIPHON_EPARSE && ws < ue) {
+        /* LWS (often folding) inside the URI: a liberal element removes it
+         * where that is unambiguous, as for the Request-URI (RFC 4475
+         * §3.1.2.8) */
+        if (tfinding(&t, SIPHON_FINDING_TOLERATED, ws, "uri-lws",
+                     "RFC 3261 §25.1; RFC 4475 §3.1.2.8", "whitespace inside a URI (removed)")) {
+            rc = terr(&t, ws, "addr-spec", "whitespace inside a URI");
+        } else {
+            char *copy = siphon_arena_alloc_raw(&m->arena, (size_t)(ue - us) + 1);
+            if (!copy)
+                return NULL;
+            size_t n = 0;
+            for (const char *q = us; q < ue; q++)
+                if (!cc((unsigned char)*q, CC_WS))
+                    copy[n++] = *q;
+            siphon_perr uerr;
+            rc = siphon_uri_parse(&m->arena, copy, n, u, &uerr);
+            if (rc == SIPHON_EPARSE)
+                rc = terr(&t, us, uerr.rule, "bad URI: %s", uerr.text);
+        }
+    }
+    if (rc) {
+        siphon_perr *saved = rc == SIPHON_EPARSE ? siphon_arena_alloc_raw(&m->arena, sizeof *saved)
+                                                 : NULL;
+        if (saved) {
+            *saved = local;
+            na->uri_cache_ = saved;
+            na->uri_state_ = TYPED_ERROR;
+        }
+        if (err)
+            *err = local;
+        return NULL;
+    }
+    na->uri_cache_ = u;
+    na->uri_state_ = TYPED_OK;
+    return u;
 }
 
 /* via-parm = sent-protocol LWS sent-by *( SEMI via-params ) */

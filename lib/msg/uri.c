@@ -99,7 +99,7 @@ const char *siphon_scan_host_(const char *p, const char *end,
     }
     /* a host starting with a digit is tried as an IPv4address first, in
      * one pass: four groups of 1-3 digits up to 255 */
-    if ((unsigned)(*p - '0') < 10) {
+    if (p < end && (unsigned)(*p - '0') < 10) {
         const char *r = p;
         unsigned groups = 0;
         for (;;) {

@@ -155,6 +155,8 @@ typedef struct siphon_finding {
 
 /* ---- typed header values ----------------------------------------------- */
 
+typedef struct siphon_msg siphon_msg;
+
 /* One Via value (RFC 3261 §20.42). */
 typedef struct siphon_via {
     struct siphon_via *next;    /* next value, across all Via fields */
@@ -185,7 +187,8 @@ typedef struct siphon_nameaddr {
     siphon_str display;   /* as written, quotes included; empty if none */
     bool bracketed;       /* the URI was inside < > */
     bool star;            /* Contact: * (RFC 3261 §10.2.2) */
-    siphon_uri uri;
+    siphon_str uri_text;  /* the URI as written (inside the < >); parse it
+                             with siphon_nameaddr_uri() */
     siphon_params params; /* header parameters */
     siphon_str tag;
     bool has_tag;
@@ -194,7 +197,21 @@ typedef struct siphon_nameaddr {
     bool has_expires;
     uint16_t q;           /* q-value in thousandths (0..1000) */
     bool has_q;
+    /* private: the cache of siphon_nameaddr_uri() */
+    uint8_t uri_state_;
+    uint8_t hdr_id_;
+    const void *uri_cache_;
 } siphon_nameaddr;
+
+/*
+ * The URI of a name-addr value, parsed on first call and cached, like the
+ * typed headers themselves (most code needs a From tag, not the From URI).
+ * NULL for "Contact: *" (SIPHON_ENOENT) or when the URI does not parse
+ * (err filled; offsets are in the message). m is the message na came from.
+ * siphon_msg_parse_all() and the verdict parse every such URI.
+ */
+const siphon_uri *siphon_nameaddr_uri(siphon_msg *m, const siphon_nameaddr *na,
+                                      siphon_perr *err);
 
 typedef struct siphon_cseq {
     uint32_t num;
@@ -261,8 +278,6 @@ typedef struct siphon_product {    /* User-Agent, Server (§20.41, §20.35) */
 } siphon_product;
 
 /* ---- the message ------------------------------------------------------- */
-
-typedef struct siphon_msg siphon_msg;
 
 /* One header field as received. */
 typedef struct siphon_hdr {
