@@ -84,7 +84,7 @@ void msg_perr(siphon_perr *err, size_t offset, const char *header,
 size_t msg_unfold(siphon_str v, char *out);
 
 /* Bytes of slack after a message copy, so word-wise scans may over-read. */
-#define MSG_PAD 8
+#define MSG_PAD 16
 #define HDR_MAX_LEN 24 /* longest known header name */
 #define HDR_FAST_SLOTS 256
 /* Open-addressed table of known ids keyed by the first 8 lower-cased
