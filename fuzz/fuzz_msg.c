@@ -42,9 +42,20 @@ static void touch_nameaddr(const siphon_nameaddr *na)
         fuzz_touch(na->raw);
         fuzz_touch(na->display);
         fuzz_touch(na->uri_text);
-        const siphon_uri *u = na->star ? NULL : siphon_nameaddr_uri(cur_msg, na, NULL);
-        if (u)
+        siphon_perr err;
+        memset(&err, 0, sizeof err);
+        const siphon_uri *u = siphon_nameaddr_uri(cur_msg, na, &err);
+        if (u) {
+            if (na->star)
+                fuzz_fail("siphon_nameaddr_uri gives a URI for \"*\"");
             fuzz_touch_uri(u);
+            fuzz_unescape(u->user);
+        } else {
+            fuzz_check_perr(&err, SIPHON_EPARSE, "siphon_nameaddr_uri");
+        }
+        /* parsed once and cached */
+        if (siphon_nameaddr_uri(cur_msg, na, NULL) != u)
+            fuzz_fail("siphon_nameaddr_uri is not stable");
         fuzz_touch_params(&na->params);
         fuzz_touch(na->tag);
         if (na->has_q && na->q > 1000)
@@ -76,13 +87,13 @@ static void touch_auth(const siphon_auth *a)
 }
 
 /*
- * Read the fields of the typed value of id. The type behind each id is the
- * one msg.h names for it; an id whose type msg.h leaves open is not read.
+ * Read the fields of the typed value of id, whose struct is the one
+ * siphon_hdr_value_type() names.
  */
 static void touch_typed(siphon_hdr_id id, const void *v)
 {
-    switch (id) {
-    case SIPHON_HDR_VIA:
+    switch (siphon_hdr_value_type(id)) {
+    case SIPHON_VALUE_VIA:
         for (const siphon_via *x = v; x; x = x->next) {
             fuzz_touch(x->raw);
             fuzz_touch(x->protocol);
@@ -97,64 +108,28 @@ static void touch_typed(siphon_hdr_id id, const void *v)
                          (uint32_t)x->has_rport;
         }
         break;
-    case SIPHON_HDR_FROM:
-    case SIPHON_HDR_TO:
-    case SIPHON_HDR_CONTACT:
-    case SIPHON_HDR_ROUTE:
-    case SIPHON_HDR_RECORD_ROUTE:
-    case SIPHON_HDR_PATH:
-    case SIPHON_HDR_SERVICE_ROUTE:
-    case SIPHON_HDR_REFER_TO:
-    case SIPHON_HDR_REFERRED_BY:
-    case SIPHON_HDR_REPLY_TO:
-    case SIPHON_HDR_P_ASSERTED_IDENTITY:
+    case SIPHON_VALUE_NAMEADDR:
         touch_nameaddr(v);
         break;
-    case SIPHON_HDR_CSEQ: {
+    case SIPHON_VALUE_CSEQ: {
         const siphon_cseq *c = v;
         fuzz_touch(c->method);
         fuzz_sink ^= c->num ^ (uint32_t)c->method_id;
         break;
     }
-    case SIPHON_HDR_RACK: {
+    case SIPHON_VALUE_RACK: {
         const siphon_rack *r = v;
         fuzz_touch(r->method);
         fuzz_sink ^= r->rseq ^ r->cseq ^ (uint32_t)r->method_id;
         break;
     }
-    case SIPHON_HDR_CALL_ID:
-    case SIPHON_HDR_MAX_FORWARDS:
-    case SIPHON_HDR_CONTENT_LENGTH:
-    case SIPHON_HDR_EXPIRES:
-    case SIPHON_HDR_MIN_EXPIRES:
-    case SIPHON_HDR_RSEQ:
-    case SIPHON_HDR_MIN_SE:
-    case SIPHON_HDR_SESSION_EXPIRES:
-    case SIPHON_HDR_EVENT:
-    case SIPHON_HDR_SUBSCRIPTION_STATE:
-    case SIPHON_HDR_ALLOW_EVENTS:
-    case SIPHON_HDR_REQUIRE:
-    case SIPHON_HDR_SUPPORTED:
-    case SIPHON_HDR_UNSUPPORTED:
-    case SIPHON_HDR_PROXY_REQUIRE:
-    case SIPHON_HDR_ALLOW:
-    case SIPHON_HDR_CONTENT_TYPE:
-    case SIPHON_HDR_ACCEPT:
-    case SIPHON_HDR_REPLACES:
-    case SIPHON_HDR_RETRY_AFTER:
-    case SIPHON_HDR_REASON:
-    case SIPHON_HDR_CONTENT_DISPOSITION:
-    case SIPHON_HDR_CONTENT_ENCODING:
+    case SIPHON_VALUE_HVAL:
         touch_hval(v);
         break;
-    case SIPHON_HDR_WWW_AUTHENTICATE:
-    case SIPHON_HDR_AUTHORIZATION:
-    case SIPHON_HDR_PROXY_AUTHENTICATE:
-    case SIPHON_HDR_PROXY_AUTHORIZATION:
-    case SIPHON_HDR_AUTHENTICATION_INFO:
+    case SIPHON_VALUE_AUTH:
         touch_auth(v);
         break;
-    case SIPHON_HDR_WARNING:
+    case SIPHON_VALUE_WARNING:
         for (const siphon_warning *w = v; w; w = w->next) {
             fuzz_touch(w->raw);
             fuzz_touch(w->agent);
@@ -162,27 +137,28 @@ static void touch_typed(siphon_hdr_id id, const void *v)
             fuzz_sink ^= w->code;
         }
         break;
-    case SIPHON_HDR_DATE: {
+    case SIPHON_VALUE_DATE: {
         const siphon_date *d = v;
         fuzz_touch(d->raw);
         fuzz_sink ^= (uint32_t)d->epoch ^ (uint32_t)d->gmt;
         break;
     }
-    case SIPHON_HDR_TIMESTAMP: {
+    case SIPHON_VALUE_TIMESTAMP: {
         const siphon_timestamp *t = v;
         fuzz_touch(t->value);
         fuzz_touch(t->delay);
         break;
     }
-    case SIPHON_HDR_USER_AGENT:
-    case SIPHON_HDR_SERVER:
+    case SIPHON_VALUE_PRODUCT:
         for (const siphon_product *p = v; p; p = p->next) {
             fuzz_touch(p->text);
             fuzz_sink ^= (uint32_t)p->comment;
         }
         break;
+    case SIPHON_VALUE_NONE:
     default:
-        break;
+        fuzz_fail("typed value for %s, whose value type is %d",
+                  siphon_hdr_name(id), (int)siphon_hdr_value_type(id));
     }
 }
 
@@ -213,6 +189,9 @@ static void walk_typed(siphon_msg *m)
         int rc = siphon_msg_typed(m, id, &v, &err);
         switch (rc) {
         case 0:
+            if (siphon_hdr_value_type(id) == SIPHON_VALUE_NONE)
+                fuzz_fail("siphon_msg_typed(%s) gives a value, but its value "
+                          "type is NONE", siphon_hdr_name(id));
             if (!v)
                 fuzz_fail("siphon_msg_typed(%s) returned 0 and no value",
                           siphon_hdr_name(id));
@@ -227,6 +206,11 @@ static void walk_typed(siphon_msg *m)
             fuzz_check_perr(&err, rc, "siphon_msg_typed");
             break;
         case SIPHON_EINVAL:
+            if (siphon_hdr_value_type(id) != SIPHON_VALUE_NONE)
+                fuzz_fail("siphon_msg_typed(%s) gives EINVAL, but its value "
+                          "type is %d", siphon_hdr_name(id),
+                          (int)siphon_hdr_value_type(id));
+            break;
         case SIPHON_ENOMEM:
             break;
         default:
@@ -502,6 +486,7 @@ static void check_msg(siphon_msg *m, siphon_verdict *fresh)
 
     siphon_str bytes = siphon_msg_bytes(m);
     fuzz_touch(bytes);
+    fuzz_touch(siphon_msg_start_line(m));
     fuzz_touch(siphon_msg_version(m));
     fuzz_touch(siphon_msg_body(m));
     if (siphon_msg_is_request(m)) {

@@ -317,8 +317,8 @@ static inline bool name_colon16(const char *p, unsigned *colon)
 #endif
 }
 
-static int add_header(siphon_msg *m, size_t *cap, const siphon_hdr *h,
-                      siphon_perr *err)
+static inline int add_header(siphon_msg *m, size_t *cap, const siphon_hdr *h,
+                             siphon_perr *err)
 {
     if (m->nhdrs >= m->opts.max_headers) {
         msg_perr(err, off(m, h->line.p), NULL, "message-header",
@@ -339,8 +339,12 @@ static int add_header(siphon_msg *m, size_t *cap, const siphon_hdr *h,
         m->hdrs = n;
         *cap = ncap;
     }
-    m->hdrs[m->nhdrs] = *h;
-    m->hdrs[m->nhdrs].next = 0;
+    siphon_hdr *d = &m->hdrs[m->nhdrs];
+    d->id = h->id;
+    d->name = h->name;
+    d->value = h->value;
+    d->line = h->line;
+    d->next = 0;
     if (h->id) {
         /* chain fields of one id so that typed access walks only them */
         uint16_t self = (uint16_t)(m->nhdrs + 1);
@@ -423,29 +427,29 @@ static int parse_headers(siphon_msg *m, const char *p, const char *end,
             c = ne;
             while (c < end && (*c == ' ' || *c == '\t'))
                 c++;
-        }
-        h.name = siphon_str_make(p, (size_t)(ne - p));
-        /* HCOLON allows no line break before the colon (RFC 3261 §25.1);
-         * tolerate a folded one. The copy is zero-padded (MSG_PAD), so
-         * looking one byte past end is safe. */
-        const char *f = c;
-        if (c < end && *c != ':' && *f == '\r')
-            f++;
-        if (c < end && *c != ':' && *f == '\n' && (f[1] == ' ' || f[1] == '\t')) {
-            f++;
-            while (f < end && (*f == ' ' || *f == '\t'))
+            /* HCOLON allows no line break before the colon (RFC 3261
+             * §25.1); tolerate a folded one. The copy is zero-padded
+             * (MSG_PAD), so looking one byte past end is safe. */
+            const char *f = c;
+            if (c < end && *c != ':' && *f == '\r')
                 f++;
-            if (f < end && *f == ':') {
-                if (msg_finding(m, SIPHON_FINDING_TOLERATED, "folded-before-colon",
-                                "RFC 3261 §25.1 HCOLON", NULL, off(m, c),
-                                "line folded between header name and colon")) {
-                    msg_perr(err, off(m, c), NULL, "HCOLON",
-                             "line folded between header name and colon");
-                    return SIPHON_EPARSE;
+            if (c < end && *c != ':' && *f == '\n' && (f[1] == ' ' || f[1] == '\t')) {
+                f++;
+                while (f < end && (*f == ' ' || *f == '\t'))
+                    f++;
+                if (f < end && *f == ':') {
+                    if (msg_finding(m, SIPHON_FINDING_TOLERATED, "folded-before-colon",
+                                    "RFC 3261 §25.1 HCOLON", NULL, off(m, c),
+                                    "line folded between header name and colon")) {
+                        msg_perr(err, off(m, c), NULL, "HCOLON",
+                                 "line folded between header name and colon");
+                        return SIPHON_EPARSE;
+                    }
+                    c = f;
                 }
-                c = f;
             }
         }
+        h.name = siphon_str_make(p, (size_t)(ne - p));
         if (c >= end || *c != ':') {
             msg_perr(err, off(m, p), NULL, "HCOLON",
                      "header \"%.*s\" has no colon after its name",

@@ -153,14 +153,12 @@ static int parse_hval(tctx *t, tkind k, uint64_t max, const char *s,
     case K_CALLID: {
         /* callid = word [ "@" word ] */
         const char *q = p;
-        while (q < e && cc((unsigned char)*q, CC_WORD))
-            q++;
+        q = scan_class(q, e, CC_WORD);
         if (q == p)
             return terr(t, p, "callid", "empty Call-ID");
         if (q < e && *q == '@') {
             const char *w = ++q;
-            while (q < e && cc((unsigned char)*q, CC_WORD))
-                q++;
+            q = scan_class(q, e, CC_WORD);
             if (q == w)
                 return terr(t, q, "callid", "empty word after '@' in Call-ID");
         }

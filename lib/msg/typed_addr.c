@@ -112,8 +112,7 @@ int parse_params(tctx *t, const char **pp, const char *end, siphon_params *out)
                 if (!q)
                     return terr(t, vs, "quoted-string", "unterminated quoted string in parameter");
             } else {
-                while (q < end && cc((unsigned char)*q, CC_GENVALUE))
-                    q++;
+                q = scan_class(q, end, CC_GENVALUE);
                 if (q < end && loose_value_char((unsigned char)*q)) {
                     /* seen in the wild: '@' or '/' in branch and tag values */
                     if (tfinding(t, SIPHON_FINDING_TOLERATED, q, "param-value-chars",

@@ -68,7 +68,7 @@ scan_escaped(const char *p, const char *end, unsigned cls)
 {
     while (p < end) {
         if (cc((unsigned char)*p, cls)) {
-            p++;
+            p = scan_class(p + 1, end, cls);
         } else if (*p == '%' && is_escape(p, end)) {
             p += 3;
         } else {
@@ -125,13 +125,11 @@ const char *siphon_scan_host_(const char *p, const char *end,
     }
     /* hostname, label by label (so empty labels show); the toplabel must
      * start with a letter */
-    const uint16_t *tbl = siphon_cclass_;
     const char *q = p;
     const char *top = p;
     for (;;) {
         const char *label = q;
-        while (q < end && (tbl[(unsigned char)*q] & CC_HOSTLABEL))
-            q++;
+        q = scan_class(q, end, CC_HOSTLABEL);
         if (q == label) {
             /* empty label: only allowed as the end of "name." */
             if (q == p || q[-1] != '.')
