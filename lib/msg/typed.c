@@ -282,48 +282,47 @@ static int parse_cseq_like(tctx *t, const char *s, const char *e, int nums,
 
 /* ---- dispatch ----------------------------------------------------------- */
 
-static size_t elem_size(tkind k)
-{
-    switch (k) {
-    case K_VIA: return sizeof(siphon_via);
-    case K_ADDR_ONE:
-    case K_ADDR_LIST:
-    case K_CONTACT: return sizeof(siphon_nameaddr);
-    case K_CSEQ: return sizeof(siphon_cseq);
-    case K_RACK: return sizeof(siphon_rack);
-    case K_AUTH:
-    case K_AUTH_INFO: return sizeof(siphon_auth);
-    case K_WARNING: return sizeof(siphon_warning);
-    case K_DATE: return sizeof(siphon_date);
-    case K_TIMESTAMP: return sizeof(siphon_timestamp);
-    case K_PRODUCTS: return sizeof(siphon_product);
-    default: return sizeof(siphon_hval);
-    }
-}
+/* Per kind: the size of its value struct, whether a field holds a comma
+ * list, and whether the element parser initialises every field of its
+ * output (so the arena need not clear it first). */
+typedef struct kind_info {
+    uint16_t size;
+    bool list;
+    bool clears;
+} kind_info;
 
-/* Whether the element parser initialises every field of its output (so
- * the arena need not clear it first). */
-static bool clears_output(tkind k)
-{
-    switch (k) {
-    case K_CSEQ:
-    case K_RACK:
-    case K_WARNING:
-    case K_DATE:
-    case K_TIMESTAMP:
-    case K_PRODUCTS:
-        return false;
-    default:
-        return true; /* Via, name-addr, auth and every siphon_hval kind */
-    }
-}
+#define HV sizeof(siphon_hval)
+static const kind_info kinds[] = {
+    [K_NONE] = {0, false, false},
+    [K_VIA] = {sizeof(siphon_via), true, true},
+    [K_ADDR_ONE] = {sizeof(siphon_nameaddr), false, true},
+    [K_ADDR_LIST] = {sizeof(siphon_nameaddr), true, true},
+    [K_CONTACT] = {sizeof(siphon_nameaddr), true, true},
+    [K_CSEQ] = {sizeof(siphon_cseq), false, false},
+    [K_RACK] = {sizeof(siphon_rack), false, false},
+    [K_CALLID] = {HV, false, true},
+    [K_NUM] = {HV, false, true},
+    [K_NUM_PARAMS] = {HV, false, true},
+    [K_RETRY_AFTER] = {HV, false, true},
+    [K_TOKEN_PARAMS] = {HV, false, true},
+    [K_TOKEN_PARAMS_LIST] = {HV, true, true},
+    [K_TOKEN_LIST] = {HV, true, true},
+    [K_TOKEN_LIST_NONEMPTY] = {HV, true, true},
+    [K_MEDIA] = {HV, false, true},
+    [K_MEDIA_LIST] = {HV, true, true},
+    [K_REPLACES] = {HV, false, true},
+    [K_AUTH] = {sizeof(siphon_auth), false, true},
+    [K_AUTH_INFO] = {sizeof(siphon_auth), false, true},
+    [K_WARNING] = {sizeof(siphon_warning), true, false},
+    [K_DATE] = {sizeof(siphon_date), false, false},
+    [K_TIMESTAMP] = {sizeof(siphon_timestamp), false, false},
+    [K_PRODUCTS] = {sizeof(siphon_product), false, false},
+};
+#undef HV
 
-static bool is_list(tkind k)
-{
-    return k == K_VIA || k == K_ADDR_LIST || k == K_CONTACT || k == K_TOKEN_LIST ||
-           k == K_TOKEN_LIST_NONEMPTY || k == K_MEDIA_LIST || k == K_TOKEN_PARAMS_LIST ||
-           k == K_WARNING;
-}
+static inline size_t elem_size(tkind k) { return kinds[k].size; }
+static inline bool is_list(tkind k) { return kinds[k].list; }
+static inline bool clears_output(tkind k) { return kinds[k].clears; }
 
 /* Parse one element into a freshly allocated value. */
 static int parse_element(tctx *t, tkind k, uint64_t max, const char *s,
