@@ -41,7 +41,7 @@ typedef enum tkind {
     K_PRODUCTS
 } tkind;
 
-static tkind kind_of(siphon_hdr_id id, uint64_t *max)
+static tkind kind_of_slow(siphon_hdr_id id, uint64_t *max)
 {
     *max = UINT32_MAX;
     switch (id) {
@@ -99,7 +99,7 @@ static tkind kind_of(siphon_hdr_id id, uint64_t *max)
 siphon_value_type siphon_hdr_value_type(siphon_hdr_id id)
 {
     uint64_t max;
-    switch (kind_of(id, &max)) {
+    switch (kind_of_slow(id, &max)) {
     case K_NONE: return SIPHON_VALUE_NONE;
     case K_VIA: return SIPHON_VALUE_VIA;
     case K_ADDR_ONE:
@@ -115,6 +115,25 @@ siphon_value_type siphon_hdr_value_type(siphon_hdr_id id)
     case K_PRODUCTS: return SIPHON_VALUE_PRODUCT;
     default: return SIPHON_VALUE_HVAL;
     }
+}
+
+/* kind_of_slow() as a table, filled once at load time */
+static uint8_t kind_table[SIPHON_HDR__COUNT];
+static uint32_t max_table[SIPHON_HDR__COUNT];
+
+__attribute__((constructor)) static void build_kind_table(void)
+{
+    for (int id = 0; id < SIPHON_HDR__COUNT; id++) {
+        uint64_t max;
+        kind_table[id] = (uint8_t)kind_of_slow((siphon_hdr_id)id, &max);
+        max_table[id] = (uint32_t)max;
+    }
+}
+
+static inline tkind kind_of(siphon_hdr_id id, uint64_t *max)
+{
+    *max = max_table[id];
+    return (tkind)kind_table[id];
 }
 
 /* ---- simple shapes ------------------------------------------------------ */
