@@ -9,6 +9,9 @@
 
 #include <stddef.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Bytes of arena storage kept inline in every message, so that parsing a
  * typical message needs one malloc. */
@@ -139,6 +142,53 @@ static inline siphon_hdr_id msg_hdr_lookup_padded(const char *name, size_t len)
         if (i >= len)
             return (siphon_hdr_id)id;
     }
+}
+
+/*
+ * The first LF in [q, end), or NULL. Only for pointers into a message's
+ * own copy of its bytes: that copy is padded by MSG_PAD, so a 16-byte load
+ * that starts before its end stays inside it. Lines and values are short,
+ * so an inline scan beats a memchr call. memchr where SSE2 is missing.
+ */
+static inline const char *padded_find_lf(const char *q, const char *end)
+{
+#if defined(__SSE2__)
+    const __m128i lf = _mm_set1_epi8('\n');
+    for (; q < end; q += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+        unsigned mk = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf));
+        if (mk) {
+            const char *r = q + __builtin_ctz(mk);
+            return r < end ? r : NULL;
+        }
+    }
+    return NULL;
+#else
+    return q < end ? memchr(q, '\n', (size_t)(end - q)) : NULL;
+#endif
+}
+
+/* The first a or b in [q, end), or NULL; the same precondition. */
+static inline const char *padded_find2(const char *q, const char *end, char a, char b)
+{
+#if defined(__SSE2__)
+    const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+    for (; q < end; q += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+        unsigned mk = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
+        if (mk) {
+            const char *r = q + __builtin_ctz(mk);
+            return r < end ? r : NULL;
+        }
+    }
+    return NULL;
+#else
+    for (; q < end; q++)
+        if (*q == a || *q == b)
+            return q;
+    return NULL;
+#endif
 }
 
 /* host = hostname / IPv4address / IPv6reference (RFC 3261 §25.1): returns

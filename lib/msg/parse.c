@@ -10,9 +10,6 @@
 #include "msg_internal.h"
 #include "scan.h"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,52 +85,6 @@ size_t msg_unfold(siphon_str v, char *out)
         out[n++] = c;
     }
     return n;
-}
-
-/*
- * The first LF in [q, end), or NULL. The copy is padded by MSG_PAD, so a
- * 16-byte load that starts before end stays inside it; lines are short, so
- * an inline scan beats a memchr call. memchr where SSE2 is missing.
- */
-static inline const char *find_lf(const char *q, const char *end)
-{
-#if defined(__SSE2__)
-    const __m128i lf = _mm_set1_epi8('\n');
-    for (; q < end; q += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
-        unsigned mk = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf));
-        if (mk) {
-            const char *r = q + __builtin_ctz(mk);
-            return r < end ? r : NULL;
-        }
-    }
-    return NULL;
-#else
-    return q < end ? memchr(q, '\n', (size_t)(end - q)) : NULL;
-#endif
-}
-
-/* The first a or b in [q, end), or NULL; the same padding argument. */
-static inline const char *find2(const char *q, const char *end, char a, char b)
-{
-#if defined(__SSE2__)
-    const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
-    for (; q < end; q += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
-        unsigned mk = (unsigned)_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
-        if (mk) {
-            const char *r = q + __builtin_ctz(mk);
-            return r < end ? r : NULL;
-        }
-    }
-    return NULL;
-#else
-    for (; q < end; q++)
-        if (*q == a || *q == b)
-            return q;
-    return NULL;
-#endif
 }
 
 /* ---- start line -------------------------------------------------------- */
@@ -281,7 +232,7 @@ static int parse_request_line(siphon_msg *m, const char *p, const char *end,
     m->ruri = m->ruri_wire;
 
     /* the line holds no CR or LF, so SP and HTAB are the only LWS */
-    if (find2(u, ue, ' ', '\t')) {
+    if (padded_find2(u, ue, ' ', '\t')) {
         if (msg_finding(m, SIPHON_FINDING_TOLERATED, "request-uri-lws",
                         "RFC 3261 §25.1; RFC 4475 §3.1.2.8", NULL, off(m, u),
                         "whitespace inside the Request-URI (ignored)")) {
@@ -484,7 +435,7 @@ static int parse_headers(siphon_msg *m, const char *p, const char *end,
         const char *line_end;
         const char *next;
         for (;;) {
-            const char *lf = find_lf(q, end);
+            const char *lf = padded_find_lf(q, end);
             if (!lf) {
                 line_end = next = end;
                 break;
@@ -720,7 +671,7 @@ int siphon_msg_parse(const char *buf, size_t len, const siphon_parse_opts *opts,
     if (p != bytes)
         msg_finding(m, SIPHON_FINDING_NOTE, "leading-crlf", "RFC 3261 §7.5",
                     NULL, 0, "line breaks before the start line ignored");
-    const char *lf = find_lf(p, end);
+    const char *lf = padded_find_lf(p, end);
     const char *le = lf ? lf : end;
     if (le > p && le[-1] == '\r')
         le--;
@@ -735,7 +686,7 @@ int siphon_msg_parse(const char *buf, size_t len, const siphon_parse_opts *opts,
         rc = SIPHON_EPARSE;
         goto fail;
     }
-    const char *ctl = find2(p, le, '\0', '\r');
+    const char *ctl = padded_find2(p, le, '\0', '\r');
     if (ctl) {
         msg_perr(err, off(m, ctl), NULL, "Request-Line",
                  "control character in the start line");

@@ -36,11 +36,12 @@ bool tfinding(tctx *t, siphon_finding_level level, const char *at,
                        (size_t)(at - t->m->bytes), text);
 }
 
+/* Header values lie inside the message's padded copy (msg_internal.h). */
 const char *element_end(const char *p, const char *end)
 {
     /* most fields hold one value: no comma at all means no split (an
      * unterminated quoted-string is then the element parser's to find) */
-    if (p >= end || !memchr(p, ',', (size_t)(end - p)))
+    if (p >= end || !padded_find2(p, end, ',', ','))
         return end;
     bool in_angle = false;
     while (p < end) {
@@ -214,7 +215,7 @@ int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
             return terr(t, q, "name-addr", "expected '<' after the display name");
         lt = q;
     } else {
-        lt = memchr(p, '<', (size_t)(e - p));
+        lt = padded_find2(p, e, '<', '<');
         if (lt) {
             const char *de = rskip_ws(p, lt);
             for (const char *q = p; q < de; q++)
@@ -226,7 +227,7 @@ int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
         }
     }
     if (lt) {
-        const char *gt = memchr(lt, '>', (size_t)(e - lt));
+        const char *gt = padded_find2(lt, e, '>', '>');
         if (!gt)
             return terr(t, lt, "name-addr", "'<' without a closing '>'");
         const char *us = lt + 1, *ue = gt;
