@@ -451,7 +451,19 @@ int siphon_msg_typed(siphon_msg *m, siphon_hdr_id id, const void **out,
     tctx t = {m, NULL, id, &local};
     chain *first = NULL, **tail = &first;
     int rc = 0;
-    for (size_t i = m->first[id]; i; i = m->hdrs[i - 1].next) {
+    if (!is_list(k) && k != K_PRODUCTS) {
+        /* single-valued: the first field is the value; repeats are judged
+         * by the verdict (RFC 4475 §3.3.8) */
+        t.h = &m->hdrs[m->first[id] - 1];
+        const char *p = t.h->value.p, *e = p + t.h->value.len;
+        /* each element parser reports an empty value in its own terms */
+        first = kinds[k].clears ? siphon_arena_alloc_raw(&m->arena, kinds[k].size)
+                                : siphon_arena_alloc(&m->arena, kinds[k].size);
+        /* (not every single-valued struct has a next field: the parsers
+         * leave it zero where there is one) */
+        rc = first ? parse_element(&t, k, max, p, e, first) : SIPHON_ENOMEM;
+    }
+    else for (size_t i = m->first[id]; i; i = m->hdrs[i - 1].next) {
         t.h = &m->hdrs[i - 1];
         rc = parse_field(&t, k, max, &tail);
         /* single-valued headers: the first field is the value; repeats are

@@ -422,8 +422,13 @@ int parse_via(tctx *t, const char *s, const char *e, siphon_via *out)
         } else if (NAME_IS(pr->name, "rport")) {
             out->has_rport = true;
             if (pr->has_value) {
-                uint64_t v;
-                if (siphon_str_to_u64(pr->value, 65535, &v))
+                unsigned v = 0;
+                size_t n = pr->value.len;
+                for (size_t k = 0; k < n && v <= 65535; k++) {
+                    unsigned d = (unsigned)((unsigned char)pr->value.p[k] - '0');
+                    v = d < 10 ? v * 10 + d : 65536;
+                }
+                if (n == 0 || v > 65535)
                     return terr(t, pr->value.p, "response-port", "rport is not a port number");
                 out->rport = (uint16_t)v;
             }
