@@ -12,6 +12,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 suites=(
   "unit|build/asan/bin/unit_tests"
+  "unit-scalar|env UNIT_SUITE=unit-scalar build/scalar/bin/unit_tests"
   "tcl|build/asan/bin/sipcheck tests/tcl/all.tcl"
   "cli|bash tests/cli/run.sh build/asan/bin/sipcheck"
   "fuzz-replay|bash fuzz/replay.sh build/asan/fuzz-replay"

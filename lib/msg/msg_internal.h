@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <string.h>
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(SIPHON_NO_SIMD)
 #include <emmintrin.h>
 #endif
 
@@ -152,7 +152,7 @@ static inline siphon_hdr_id msg_hdr_lookup_padded(const char *name, size_t len)
  */
 static inline const char *padded_find_lf(const char *q, const char *end)
 {
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(SIPHON_NO_SIMD)
     const __m128i lf = _mm_set1_epi8('\n');
     for (; q < end; q += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
@@ -171,7 +171,7 @@ static inline const char *padded_find_lf(const char *q, const char *end)
 /* The first a or b in [q, end), or NULL; the same precondition. */
 static inline const char *padded_find2(const char *q, const char *end, char a, char b)
 {
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(SIPHON_NO_SIMD)
     const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
     for (; q < end; q += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);

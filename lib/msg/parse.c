@@ -269,7 +269,7 @@ static int parse_request_line(siphon_msg *m, const char *p, const char *end,
  */
 static inline bool name_colon16(const char *p, unsigned *colon)
 {
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(SIPHON_NO_SIMD)
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     unsigned cmask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
     if (!cmask)
