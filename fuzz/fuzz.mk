@@ -1,7 +1,8 @@
 # fuzz/fuzz.mk -- fuzz harness builds, included by the GNUmakefile.
 #
 #   make fuzz-replay-build  ASan/UBSan replay programs (gcc, no engine)
-#                           -> build/asan/fuzz-replay/fuzz_NAME_replay
+#                           -> build/asan/fuzz-replay/fuzz_NAME_replay, and
+#                           build/asan/fuzz-replay-scalar/ without SIMD
 #                           (run by "make test" through fuzz/replay.sh)
 #   make fuzz               libFuzzer harnesses (clang)  -> build/fuzz/fuzz_NAME
 #   make afl                AFL++ harnesses              -> build/afl/fuzz_NAME
@@ -35,7 +36,12 @@ FUZZ_SAN_FLAGS := -fno-sanitize-recover=undefined
 FUZZ_REPLAY_DIR  := build/asan/fuzz-replay
 FUZZ_REPLAY_BINS := $(patsubst %,$(FUZZ_REPLAY_DIR)/%_replay,$(FUZZ_NAMES))
 
-fuzz-replay-build: $(FUZZ_REPLAY_BINS)
+# The same over the scalar twins of the SSE2 scans (-DSIPHON_NO_SIMD), with
+# their own library objects: fuzz/replay.sh runs DIR-scalar beside DIR.
+FUZZ_SCALAR_DIR  := build/asan/fuzz-replay-scalar
+FUZZ_SCALAR_BINS := $(patsubst %,$(FUZZ_SCALAR_DIR)/%_replay,$(FUZZ_NAMES))
+
+fuzz-replay-build: $(FUZZ_REPLAY_BINS) $(FUZZ_SCALAR_BINS)
 
 $(FUZZ_REPLAY_DIR)/obj/%.o: fuzz/%.c | deps-check
 	@mkdir -p $(dir $@)
@@ -43,6 +49,15 @@ $(FUZZ_REPLAY_DIR)/obj/%.o: fuzz/%.c | deps-check
 
 $(FUZZ_REPLAY_BINS): $(FUZZ_REPLAY_DIR)/%_replay: $(FUZZ_REPLAY_DIR)/obj/%.o \
                      $(FUZZ_REPLAY_DIR)/obj/replay_main.o build/asan/lib/libsiphon.a
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(FUZZ_SCALAR_DIR)/obj/%.o: %.c | deps-check
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -DSIPHON_NO_SIMD -MMD -MP -c $< -o $@
+
+$(FUZZ_SCALAR_BINS): $(FUZZ_SCALAR_DIR)/%_replay: $(FUZZ_SCALAR_DIR)/obj/fuzz/%.o \
+                     $(FUZZ_SCALAR_DIR)/obj/fuzz/replay_main.o \
+                     $(patsubst %.c,$(FUZZ_SCALAR_DIR)/obj/%.o,$(LIB_SRC))
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # ---- libFuzzer ---------------------------------------------------------------
@@ -124,6 +139,7 @@ $(COV_BINS): $(COV_DIR)/%_replay: $(COV_DIR)/obj/fuzz/%.o $(COV_DIR)/obj/fuzz/re
 fuzz-coverage: $(COV_BINS)
 	@bash fuzz/coverage.sh $(COV_DIR) $(FUZZ_NAMES)
 
--include $(wildcard $(FUZZ_REPLAY_DIR)/obj/*.d $(FUZZ_DIR)/obj/*/*.d \
+-include $(wildcard $(FUZZ_REPLAY_DIR)/obj/*.d $(FUZZ_SCALAR_DIR)/obj/*/*.d \
+                    $(FUZZ_SCALAR_DIR)/obj/*/*/*.d $(FUZZ_DIR)/obj/*/*.d \
                     $(FUZZ_DIR)/obj/*/*/*.d $(AFL_DIR)/obj*/*/*.d \
                     $(AFL_DIR)/obj*/*/*/*.d $(COV_DIR)/obj/*/*.d $(COV_DIR)/obj/*/*/*.d)

@@ -2,6 +2,8 @@
 # fuzz/replay.sh DIR -- run the fuzz harnesses' replay programs (built by
 # "make fuzz-replay-build" into DIR, normally build/asan/fuzz-replay) over
 # every corpus, as regression tests. Deterministic: no fuzzing happens.
+# When DIR-scalar exists (the same programs over the library built with
+# -DSIPHON_NO_SIMD), every corpus runs through it too.
 #
 # One test per (harness, corpus) run; it passes when the program exits 0,
 # that is when no input crashed, leaked or broke an invariant. Corpora in
@@ -27,7 +29,8 @@ run() {
   local harness=$1 label=$2
   shift 2
   n=$((n + 1))
-  local bin=$dir/fuzz_${harness}_replay
+  local bin=$bindir/fuzz_${harness}_replay
+  label="$label$tag"
   local log=$logdir/$n-$harness-${label//[^A-Za-z0-9_.-]/_}.log
   if [ ! -x "$bin" ]; then
     echo "not ok $n - $harness $label"
@@ -55,7 +58,7 @@ run() {
 # skipped LABEL WHY : one skipped test.
 skipped() {
   n=$((n + 1))
-  echo "ok $n - $1 # SKIP $2"
+  echo "ok $n - $1$tag # SKIP $2"
   skip=$((skip + 1))
 }
 
@@ -65,50 +68,57 @@ files() {
   for f in "$@"; do [ -e "$f" ] && printf '%s\n' "$f"; done | LC_ALL=C sort
 }
 
-# The project's own corpora.
-run msg corpus/fuzz_msg corpus/fuzz_msg
-run msg corpus/regress corpus/regress
-mapfile -t rfc < <(files tests/data/rfc4475/*.dat)
-if [ ${#rfc[@]} -gt 0 ]; then
-  run msg tests/data/rfc4475 "${rfc[@]}"
-else
-  n=$((n + 1)); fail=$((fail + 1))
-  echo "not ok $n - msg tests/data/rfc4475"
-  echo "#   no .dat files in tests/data/rfc4475"
-fi
-run uri corpus/fuzz_uri corpus/fuzz_uri
-run uri corpus/regress corpus/regress
+# suite BINDIR TAG : every corpus through the programs in BINDIR.
+suite() {
+  bindir=$1 tag=$2
+  # The project's own corpora.
+  run msg corpus/fuzz_msg corpus/fuzz_msg
+  run msg corpus/regress corpus/regress
+  mapfile -t rfc < <(files tests/data/rfc4475/*.dat)
+  if [ ${#rfc[@]} -gt 0 ]; then
+    run msg tests/data/rfc4475 "${rfc[@]}"
+  else
+    n=$((n + 1)); fail=$((fail + 1))
+    echo "not ok $n - msg tests/data/rfc4475$tag"
+    echo "#   no .dat files in tests/data/rfc4475"
+  fi
+  run uri corpus/fuzz_uri corpus/fuzz_uri
+  run uri corpus/regress corpus/regress
 
-# Reference data beside the checkout (read in place, never copied in).
-m=$ref/messages
-refsets=(
-  "msg|jain-sip-torture|$m/jain-sip-torture/cases"
-  "msg|sipparser-volte|$m/sipparser-volte"
-  "msg|sip2json-samples|$m/sip2json-samples"
-  "msg|pjsip-fuzz-seeds|$m/pjsip-fuzz-seeds"
-  "uri|jain-sip-torture-url|$m/jain-sip-torture/cases/*.url"
-  "uri|pjsip-fuzz-uri|$m/pjsip-fuzz-seeds/fuzz-uri"
-)
-if [ -d "$m" ]; then
+  # Reference data beside the checkout (read in place, never copied in).
+  m=$ref/messages
+  refsets=(
+    "msg|jain-sip-torture|$m/jain-sip-torture/cases"
+    "msg|sipparser-volte|$m/sipparser-volte"
+    "msg|sip2json-samples|$m/sip2json-samples"
+    "msg|pjsip-fuzz-seeds|$m/pjsip-fuzz-seeds"
+    "uri|jain-sip-torture-url|$m/jain-sip-torture/cases/*.url"
+    "uri|pjsip-fuzz-uri|$m/pjsip-fuzz-seeds/fuzz-uri"
+  )
+  for entry in "${refsets[@]}"; do
+    IFS='|' read -r harness label pattern <<<"$entry"
+    if [ ! -d "$m" ]; then
+      skipped "$harness $label" "$ref absent"
+      continue
+    fi
+    # shellcheck disable=SC2206
+    paths=($pattern)
+    mapfile -t paths < <(files "${paths[@]}")
+    if [ ${#paths[@]} -eq 0 ]; then
+      skipped "$harness $label" "nothing at $pattern"
+      continue
+    fi
+    run "$harness" "$label" "${paths[@]}"
+  done
+}
+
+if [ -d "$ref/messages" ]; then
   echo "# reference corpora from $ref"
 else
   echo "# $ref/messages absent: reference corpora skipped"
 fi
-for entry in "${refsets[@]}"; do
-  IFS='|' read -r harness label pattern <<<"$entry"
-  if [ ! -d "$m" ]; then
-    skipped "$harness $label" "$ref absent"
-    continue
-  fi
-  # shellcheck disable=SC2206
-  paths=($pattern)
-  mapfile -t paths < <(files "${paths[@]}")
-  if [ ${#paths[@]} -eq 0 ]; then
-    skipped "$harness $label" "nothing at $pattern"
-    continue
-  fi
-  run "$harness" "$label" "${paths[@]}"
-done
+suite "$dir" ""
+[ -d "$dir-scalar" ] && suite "$dir-scalar" " [scalar]"
 
 echo "fuzz-replay: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

@@ -16,6 +16,7 @@ suites=(
   "tcl|build/asan/bin/sipcheck tests/tcl/all.tcl"
   "cli|bash tests/cli/run.sh build/asan/bin/sipcheck"
   "fuzz-replay|bash fuzz/replay.sh build/asan/fuzz-replay"
+  "install|bash tests/install/run.sh"
 )
 
 total_pass=0 total_fail=0 total_skip=0 broken=0
