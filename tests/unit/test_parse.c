@@ -3,24 +3,11 @@
  * body), typed headers of every kind, findings and limits.
  */
 #include "unit.h"
+#include "support.h"
 
 #include <siphon/msg.h>
 
 #include <stdlib.h>
-
-/* The URI of a name-addr value; a failed parse is a test failure and gives
- * an empty URI, so the checks that follow fail instead of crashing. */
-static const siphon_uri *uri_of(siphon_msg *m, const siphon_nameaddr *na)
-{
-    static const siphon_uri empty;
-    siphon_perr err;
-    const siphon_uri *u = na ? siphon_nameaddr_uri(m, na, &err) : NULL;
-    if (!u) {
-        unit_fail(__FILE__, __LINE__, "no URI: %s", na ? err.text : "no value");
-        return &empty;
-    }
-    return u;
-}
 
 static siphon_msg *parse_opts(const char *text, const siphon_parse_opts *o, int *rc,
                               siphon_perr *err)

@@ -5,24 +5,11 @@
  * valid messages also yield the parsed values the RFC text calls out.
  */
 #include "unit.h"
+#include "support.h"
 
 #include <siphon/msg.h>
 
 #include <stdlib.h>
-
-/* The URI of a name-addr value; a failed parse is a test failure and gives
- * an empty URI, so the checks that follow fail instead of crashing. */
-static const siphon_uri *uri_of(siphon_msg *m, const siphon_nameaddr *na)
-{
-    static const siphon_uri empty;
-    siphon_perr err;
-    const siphon_uri *u = na ? siphon_nameaddr_uri(m, na, &err) : NULL;
-    if (!u) {
-        unit_fail(__FILE__, __LINE__, "no URI: %s", na ? err.text : "no value");
-        return &empty;
-    }
-    return u;
-}
 
 #define DIR "tests/data/rfc4475/"
 
