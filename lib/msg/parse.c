@@ -255,6 +255,10 @@ static int parse_request_line(siphon_msg *m, const char *p, const char *end,
         m->ruri.p++;
         m->ruri.len -= 2;
     }
+    if (m->ruri.len == 0) {
+        msg_perr(err, off(m, u), NULL, "Request-URI", "empty Request-URI");
+        return SIPHON_EPARSE;
+    }
     m->is_request = true;
     return 0;
 }

@@ -136,6 +136,11 @@ UNIT_TEST(parse_errors_name_offset_header_rule)
     CHECK(!m && rc == SIPHON_EPARSE);
     m = parse_opts("", NULL, &rc, &err);
     CHECK(!m && rc == SIPHON_EPARSE);
+    /* brackets or LWS stripped from the Request-URI must leave a URI */
+    m = parse_opts("OPTIONS <> SIP/2.0\r\n\r\n", NULL, &rc, &err);
+    CHECK(!m && rc == SIPHON_EPARSE && !strcmp(err.rule, "Request-URI"));
+    m = parse_opts("OPTIONS < > SIP/2.0\r\n\r\n", NULL, &rc, &err);
+    CHECK(!m && rc == SIPHON_EPARSE);
     m = parse_opts("\r\n\r\n", NULL, &rc, &err);
     CHECK(!m && rc == SIPHON_EPARSE);
 }
