@@ -432,7 +432,8 @@ typedef enum siphon_frame_kind {
     SIPHON_FRAME_NEED_MORE = 0, /* incomplete: keep the bytes, read more */
     SIPHON_FRAME_MESSAGE,       /* a whole message of frame_len bytes */
     SIPHON_FRAME_PING,          /* RFC 5626 CRLFCRLF keep-alive (4 bytes) */
-    SIPHON_FRAME_PONG           /* RFC 5626 CRLF keep-alive answer (2 bytes) */
+    SIPHON_FRAME_PONG           /* RFC 5626 CRLF keep-alive answer (2 bytes;
+                                   1 for a stray LF before a start line) */
 } siphon_frame_kind;
 
 /* Scan state so that repeated calls on a growing buffer do not rescan. */
@@ -464,6 +465,12 @@ typedef enum siphon_print_mode {
                                Content-Length recomputed */
 } siphon_print_mode;
 
+/*
+ * Append the message to out. CANONICAL output can be longer than the
+ * input (full header names, a Content-Length field added), so it may pass
+ * limits the input met: parse it back with max_headers + 1 and
+ * max_line + 32 to be sure.
+ */
 int siphon_msg_print(const siphon_msg *m, siphon_print_mode mode,
                      siphon_buf *out);
 
