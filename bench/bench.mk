@@ -55,7 +55,7 @@ $(BENCH_DIR)/obj/.flags-$(BENCH_SIPHON):
 
 $(BENCH_DIR)/bench_parse: $(BENCH_OBJS) $(BENCH_SIPHON_A)
 	$(CC) $(OPT_CFLAGS) -o $@ $(BENCH_OBJS) $(BENCH_SIPHON_A) $(BENCH_PEER_LIBS) \
-	    $(PKG_LIBS) -ldl -lm
+	    $(PKG_LIBS) -ldl $(LIB_LIBS)
 
 $(BENCH_DIR)/gen_corpus: $(BENCH_DIR)/obj/gen_corpus.o
 	$(CC) $(OPT_CFLAGS) -o $@ $^

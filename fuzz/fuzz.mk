@@ -49,7 +49,7 @@ $(FUZZ_REPLAY_DIR)/obj/%.o: fuzz/%.c | deps-check
 
 $(FUZZ_REPLAY_BINS): $(FUZZ_REPLAY_DIR)/%_replay: $(FUZZ_REPLAY_DIR)/obj/%.o \
                      $(FUZZ_REPLAY_DIR)/obj/replay_main.o build/asan/lib/libsiphon.a
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIB_LIBS)
 
 $(FUZZ_SCALAR_DIR)/obj/%.o: %.c | deps-check
 	@mkdir -p $(dir $@)
@@ -58,7 +58,7 @@ $(FUZZ_SCALAR_DIR)/obj/%.o: %.c | deps-check
 $(FUZZ_SCALAR_BINS): $(FUZZ_SCALAR_DIR)/%_replay: $(FUZZ_SCALAR_DIR)/obj/fuzz/%.o \
                      $(FUZZ_SCALAR_DIR)/obj/fuzz/replay_main.o \
                      $(patsubst %.c,$(FUZZ_SCALAR_DIR)/obj/%.o,$(LIB_SRC))
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIB_LIBS)
 
 # ---- libFuzzer ---------------------------------------------------------------
 
@@ -74,7 +74,7 @@ $(FUZZ_DIR)/obj/%.o: %.c | deps-check
 	    -MMD -MP -c $< -o $@
 
 $(FUZZ_BINS): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/fuzz/%.o $(FUZZ_LIB_OBJ)
-	$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) $(FUZZ_SAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) $(FUZZ_SAN_FLAGS) -o $@ $^ $(PKG_LIBS) $(LIB_LIBS)
 
 fuzz-smoke: fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_MAX_LEN=$(FUZZ_MAX_LEN) \
@@ -111,11 +111,11 @@ $(AFL_DIR)/obj-cmplog/%.o: %.c | deps-check
 
 $(AFL_BINS): $(AFL_DIR)/%: $(AFL_DIR)/obj/fuzz/%.o \
              $(patsubst %.c,$(AFL_DIR)/obj/%.o,$(LIB_SRC))
-	$(AFL_ENV) $(AFL_CC) $(AFL_CFLAGS) -o $@ $^ $(AFL_ENGINE) $(PKG_LIBS) -lm
+	$(AFL_ENV) $(AFL_CC) $(AFL_CFLAGS) -o $@ $^ $(AFL_ENGINE) $(PKG_LIBS) $(LIB_LIBS)
 
 $(AFL_CMPLOG): $(AFL_DIR)/%.cmplog: $(AFL_DIR)/obj-cmplog/fuzz/%.o \
                $(patsubst %.c,$(AFL_DIR)/obj-cmplog/%.o,$(LIB_SRC))
-	$(AFL_ENV) AFL_LLVM_CMPLOG=1 $(AFL_CC) $(AFL_CFLAGS) -o $@ $^ $(AFL_ENGINE) $(PKG_LIBS) -lm
+	$(AFL_ENV) AFL_LLVM_CMPLOG=1 $(AFL_CC) $(AFL_CFLAGS) -o $@ $^ $(AFL_ENGINE) $(PKG_LIBS) $(LIB_LIBS)
 
 # ---- coverage (clang source-based) -------------------------------------------
 #
@@ -134,7 +134,7 @@ $(COV_DIR)/obj/%.o: %.c | deps-check
 
 $(COV_BINS): $(COV_DIR)/%_replay: $(COV_DIR)/obj/fuzz/%.o $(COV_DIR)/obj/fuzz/replay_main.o \
              $(patsubst %.c,$(COV_DIR)/obj/%.o,$(LIB_SRC))
-	$(FUZZ_CC) $(COV_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(FUZZ_CC) $(COV_FLAGS) -o $@ $^ $(PKG_LIBS) $(LIB_LIBS)
 
 fuzz-coverage: $(COV_BINS)
 	@bash fuzz/coverage.sh $(COV_DIR) $(FUZZ_NAMES)

@@ -8,9 +8,9 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  gcc make pkg-config tcl-dev libjansson-dev
+  gcc make pkg-config tcl-dev libjansson-dev libpcap-dev
   # tests: tclsh for the installed package, python3 to read JSON back
-  tcl python3
+  tcl python3 tshark
   # tests and fuzzing
   clang llvm-14 libclang-rt-14-dev afl++
   # benchmarks: the parsers we compare with, and instruction counts
