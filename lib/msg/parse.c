@@ -295,8 +295,10 @@ static inline bool name_colon16(const char *p, unsigned *colon)
 #endif
 }
 
-static inline int add_header(siphon_msg *m, size_t *cap, const siphon_hdr *h,
-                             siphon_perr *err)
+/* Room for one more field: the limit check and the array growth, off the
+ * common path (add_header calls it only when nhdrs reaches *room). */
+static int grow_headers(siphon_msg *m, size_t *cap, size_t *room, const siphon_hdr *h,
+                        siphon_perr *err)
 {
     if (m->nhdrs >= m->opts.max_headers) {
         msg_perr(err, off(m, h->line.p), NULL, "message-header",
@@ -316,6 +318,18 @@ static inline int add_header(siphon_msg *m, size_t *cap, const siphon_hdr *h,
             memcpy(n, m->hdrs, m->nhdrs * sizeof *n);
         m->hdrs = n;
         *cap = ncap;
+    }
+    *room = *cap < m->opts.max_headers ? *cap : m->opts.max_headers;
+    return 0;
+}
+
+static inline int add_header(siphon_msg *m, size_t *cap, size_t *room, const siphon_hdr *h,
+                             siphon_perr *err)
+{
+    if (m->nhdrs >= *room) {
+        int rc = grow_headers(m, cap, room, h, err);
+        if (rc)
+            return rc;
     }
     siphon_hdr *d = &m->hdrs[m->nhdrs];
     d->id = h->id;
@@ -343,7 +357,7 @@ static inline int add_header(siphon_msg *m, size_t *cap, const siphon_hdr *h,
 static int parse_headers(siphon_msg *m, const char *p, const char *end,
                          const char **body, siphon_perr *err)
 {
-    size_t cap = 0;
+    size_t cap = 0, room = 0;
     bool bare_lf_seen = false;
     while (p < end) {
         /* the blank line that ends the header section */
@@ -477,7 +491,7 @@ static int parse_headers(siphon_msg *m, const char *p, const char *end,
         const char *ve = rskip_ws(vs, line_end);
         h.value = siphon_str_make(vs, (size_t)(ve - vs));
         h.line = siphon_str_make(p, (size_t)(next - p));
-        int rc = add_header(m, &cap, &h, err);
+        int rc = add_header(m, &cap, &room, &h, err);
         if (rc)
             return rc;
         p = next;
