@@ -70,6 +70,11 @@ int SiphonLookupError(Tcl_Interp *interp, const char *name);
 void SiphonDictPut(Tcl_Obj *dictPtr, const char *key, Tcl_Obj *valuePtr);
 Tcl_Obj *SiphonParamsObj(const siphon_params *ps);
 
+/* tcl_clock.c */
+struct siphon_loop;
+int SiphonClockInit(Tcl_Interp *interp, SiphonInterp *state);
+struct siphon_loop *SiphonGetLoop(Tcl_Interp *interp);
+
 /* tcl_msg.c */
 int SiphonMsgInit(Tcl_Interp *interp, SiphonInterp *state);
 int SiphonGetMsgFromObj(Tcl_Interp *interp, Tcl_Obj *objPtr,
