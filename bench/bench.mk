@@ -57,6 +57,11 @@ $(BENCH_DIR)/bench_parse: $(BENCH_OBJS) $(BENCH_SIPHON_A)
 	$(CC) $(OPT_CFLAGS) -o $@ $(BENCH_OBJS) $(BENCH_SIPHON_A) $(BENCH_PEER_LIBS) \
 	    $(PKG_LIBS) -ldl $(LIB_LIBS)
 
+# Server transaction throughput and memory per live transaction ([2/8]).
+$(BENCH_DIR)/bench_txn: bench/bench_txn.c build/lib/libsiphon.a | deps-check
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) -o $@ $< build/lib/libsiphon.a $(LIB_LIBS)
+
 $(BENCH_DIR)/gen_corpus: $(BENCH_DIR)/obj/gen_corpus.o
 	$(CC) $(OPT_CFLAGS) -o $@ $^
 
@@ -71,7 +76,8 @@ $(BENCH_DIR)/corpus.bin: $(BENCH_DIR)/gen_corpus
 -include $(wildcard $(BENCH_DIR)/obj/*.d)
 
 .PHONY: bench bench-build
-bench-build: $(BENCH_DIR)/bench_parse $(BENCH_DIR)/gen_corpus $(BENCH_DIR)/alloc_count.so
+bench-build: $(BENCH_DIR)/bench_parse $(BENCH_DIR)/gen_corpus $(BENCH_DIR)/alloc_count.so \
+             $(BENCH_DIR)/bench_txn
 
 bench: deps
 	@$(MAKE) --no-print-directory bench-build $(BENCH_DIR)/corpus.bin
@@ -87,4 +93,6 @@ bench: deps
 	bash bench/callgrind.sh $$d/bench_parse $$d/corpus.bin $$d/instr.tsv \
 	    $(BENCH_CG_COUNT) || st=1; \
 	echo; bash bench/report.sh $$d || st=1; \
+	echo; echo "== server transactions: $$d/bench_txn"; \
+	$$d/bench_txn --count 200000 --rounds 5 || st=1; \
 	exit $$st
