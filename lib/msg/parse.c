@@ -67,6 +67,11 @@ bool msg_finding(siphon_msg *m, siphon_finding_level level, const char *rule,
 
 size_t msg_unfold(siphon_str v, char *out)
 {
+    /* nearly every value is on one line: copy it whole */
+    if (!memchr(v.p, '\n', v.len) && !memchr(v.p, '\r', v.len)) {
+        memcpy(out, v.p, v.len);
+        return v.len;
+    }
     size_t n = 0;
     for (size_t i = 0; i < v.len; i++) {
         char c = v.p[i];
