@@ -6,13 +6,14 @@
 #   LIB_FUZZING_ENGINE    the engine to link (-fsanitize=fuzzer, libAFLDriver, …)
 #   OUT                   where the harnesses, seed corpora and dictionary go
 #   SRC, WORK             source and scratch directories
-# It compiles lib/base and lib/msg (which need no third-party library) and
-# each fuzz/fuzz_NAME.c, and writes $OUT/fuzz_NAME, with its seeds as
-# $OUT/fuzz_NAME_seed_corpus.zip (corpus/fuzz_NAME plus corpus/regress) and
-# the SIP dictionary as $OUT/fuzz_msg.dict.
+# It compiles lib/base, lib/msg and lib/txn (which need no third-party
+# library) and each fuzz/fuzz_NAME.c, and writes $OUT/fuzz_NAME, with its
+# seeds as $OUT/fuzz_NAME_seed_corpus.zip (corpus/fuzz_NAME plus
+# corpus/regress) and the SIP dictionary as $OUT/fuzz_msg.dict.
 #
 # Locally, for instance:
 #   CC=clang CXX=clang++ CFLAGS="-fsanitize=address,fuzzer-no-link -g" \
+#   CXXFLAGS="-fsanitize=address,fuzzer-no-link -g" \
 #   LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=/tmp/out bash fuzz/build.sh
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,7 +36,7 @@ own_flags=(-std=c17 -D_GNU_SOURCE -Ilib)
 
 # The library, as one static archive.
 lib_objs=()
-for src in lib/base/*.c lib/msg/*.c; do
+for src in lib/base/*.c lib/msg/*.c lib/txn/*.c; do
   o=$obj/$(echo "${src%.c}" | tr / _).o
   # shellcheck disable=SC2086
   $CC $CFLAGS "${own_flags[@]}" -c "$src" -o "$o"

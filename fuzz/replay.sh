@@ -5,6 +5,10 @@
 # When DIR-scalar exists (the same programs over the library built with
 # -DSIPHON_NO_SIMD), every corpus runs through it too.
 #
+# corpus/regress runs through every harness (an input that crashed one must
+# not crash the others either); corpus/regress-pending holds failing inputs
+# of bugs not fixed yet and is never run here.
+#
 # One test per (harness, corpus) run; it passes when the program exits 0,
 # that is when no input crashed, leaked or broke an invariant. Corpora in
 # ../shared/corpus-ref (beside the checkout, not part of the project) are
@@ -84,6 +88,8 @@ suite() {
   fi
   run uri corpus/fuzz_uri corpus/fuzz_uri
   run uri corpus/regress corpus/regress
+  run txn corpus/fuzz_txn corpus/fuzz_txn
+  run txn corpus/regress corpus/regress
 
   # Reference data beside the checkout (read in place, never copied in).
   m=$ref/messages
