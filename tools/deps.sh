@@ -8,9 +8,9 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  gcc make pkg-config tcl-dev libjansson-dev libpcap-dev
+  gcc make pkg-config tcl-dev libjansson-dev libpcap-dev libc-ares-dev
   # tests: tclsh for the installed package, python3 to read JSON back
-  tcl python3 tshark
+  tcl python3 tshark dnsmasq-base
   # tests and fuzzing
   clang llvm-14 libclang-rt-14-dev afl++
   # benchmarks: the parsers we compare with, and instruction counts
