@@ -26,6 +26,7 @@
 #define SIPHON_NET_H
 
 #include <siphon/base.h>
+#include <siphon/msg.h> /* siphon_parse_opts, for the TCP framer */
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -311,6 +312,284 @@ typedef struct siphon_udp_stats {
 
 /* Copy the transport's counters into *out (no side effects). */
 void siphon_udp_get_stats(const siphon_udp *udp, siphon_udp_stats *out);
+
+/* ---- TCP transport (RFC 3261 §18, RFC 5626 §4.4.1) ---------------------- */
+
+typedef struct siphon_tcp siphon_tcp;
+typedef struct siphon_tcp_conn siphon_tcp_conn;
+
+typedef struct siphon_tcp_config {
+    unsigned max_conns;          /* open connections, inbound + outbound */
+    unsigned max_conns_per_peer; /* connections with one remote IP address */
+    uint64_t idle_timeout_ms;    /* close after this long without traffic
+                                    once a message was seen; 0 never */
+    uint64_t first_msg_timeout_ms; /* an accepted connection must deliver a
+                                    whole message within this; 0 never */
+    uint64_t connect_timeout_ms; /* an outbound connect must complete within
+                                    this; 0 leaves it to the kernel */
+    size_t out_queue_max;        /* unsent bytes kept per connection */
+    int backlog;                 /* listen(2) backlog */
+    siphon_parse_opts parse;     /* framer limits (stream is forced on) */
+} siphon_tcp_config;
+
+/*
+ * Defaults: 4096 connections, 256 per peer address (many clients may sit
+ * behind one NAT), idle timeout 1800 s, first-message timeout 60 s (a
+ * slowloris client holding a connection open without ever finishing a
+ * request), connect timeout 32 s (64*T1, as Timer B), an 8 MiB output
+ * queue (two default-sized messages), backlog 128, and
+ * siphon_parse_opts_default() limits.
+ */
+void siphon_tcp_config_default(siphon_tcp_config *cfg);
+
+/*
+ * A whole message arrived on conn (framed by Content-Length, RFC 3261
+ * §18.3; not parsed: parse it with siphon_msg_parse and opts.stream =
+ * true). bytes/len are valid only during the call. peer and local are the
+ * connection's addresses; arrival_ms is the loop clock when the bytes
+ * were read. The callback may send, close conn, or close tcp.
+ */
+typedef void siphon_tcp_recv_fn(siphon_tcp *tcp, siphon_tcp_conn *conn,
+                                const char *bytes, size_t len,
+                                const struct sockaddr *peer,
+                                const struct sockaddr *local,
+                                uint64_t arrival_ms, void *arg);
+
+/* Why a connection went away. */
+typedef struct siphon_tcp_close_info {
+    int err;           /* 0: orderly (peer FIN, siphon_tcp_conn_close);
+                          SIPHON_EIO: socket error (sys_errno says which),
+                          or the peer closed with our bytes unsent (EPIPE);
+                          SIPHON_ETIMEDOUT: connect, idle or first-message
+                          timeout; SIPHON_EPARSE / SIPHON_ETOOBIG: framing;
+                          SIPHON_ENOMEM: no memory for the input buffer */
+    int sys_errno;     /* ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE... or 0 */
+    size_t unsent;     /* queued bytes that were never written */
+    bool connected;    /* false: an outbound connect never completed */
+    bool transport_error; /* RFC 3261 §17.1.4: data we were asked to send
+                          was lost (err != 0 and unsent > 0, or a connect
+                          failed) -- tell the transaction layer */
+} siphon_tcp_close_info;
+
+/*
+ * A connection is closing. Called once per connection, for every reason
+ * except siphon_tcp_close(). conn is valid during the call and freed
+ * after it; forget it now. The callback may send on other connections.
+ */
+typedef void siphon_tcp_closed_fn(siphon_tcp *tcp, siphon_tcp_conn *conn,
+                                  const struct sockaddr *peer,
+                                  const siphon_tcp_close_info *info,
+                                  void *arg);
+
+/*
+ * Open a TCP transport on loop: a listener bound to listen_addr
+ * (siphon_addr_parse syntax, port 0 for ephemeral, IPv6 is V6ONLY) or,
+ * with listen_addr NULL, none (client only). cfg NULL means the defaults.
+ * cb receives every message. Returns 0 and sets *out, or SIPHON_EPARSE /
+ * SIPHON_EINVAL / SIPHON_ENOMEM / SIPHON_EIO (socket, bind or listen
+ * failed; logged).
+ */
+int siphon_tcp_open(siphon_loop *loop, const char *listen_addr,
+                    const siphon_tcp_config *cfg, siphon_tcp_recv_fn *cb,
+                    void *arg, siphon_tcp **out);
+
+/* Set (or with NULL clear) the connection-closed callback. */
+void siphon_tcp_set_closed_cb(siphon_tcp *tcp, siphon_tcp_closed_fn *cb,
+                              void *arg);
+
+/*
+ * Close the listener and every connection (queued output is dropped, no
+ * closed callbacks are called) and free the transport. Safe from inside
+ * this transport's callbacks (the memory is released afterwards). NULL is
+ * allowed.
+ */
+void siphon_tcp_close(siphon_tcp *tcp);
+
+/* The listener's bound address. Returns 0, SIPHON_ENOENT (client only)
+ * or SIPHON_EIO. */
+int siphon_tcp_local(const siphon_tcp *tcp, struct sockaddr_storage *out);
+
+/*
+ * Send a message to dest (bytes are copied if they cannot be written at
+ * once). Reuses an open or connecting connection whose remote address and
+ * port equal dest -- outbound ones (§18.1.1) and inbound ones alike, so a
+ * response sent to a request's source goes back over the connection the
+ * request came on (§18.2.2) -- else starts a non-blocking connect and
+ * queues the bytes until it completes. *conn (may be NULL) gets the
+ * connection used. Returns 0, SIPHON_EINVAL (bad address or length),
+ * SIPHON_ETOOBIG (len > out_queue_max, or a connection limit refuses a
+ * new connection), SIPHON_EAGAIN (the queue ceiling: nothing queued),
+ * SIPHON_ENOMEM, SIPHON_EIO (socket or connect failed at once; logged) or
+ * SIPHON_ESTATE (tcp closed). A connect that fails later is reported
+ * through the closed callback with transport_error set.
+ */
+int siphon_tcp_send(siphon_tcp *tcp, const struct sockaddr *dest,
+                    socklen_t destlen, const void *bytes, size_t len,
+                    siphon_tcp_conn **conn);
+
+/*
+ * Send on one connection. Partial writes are queued and flushed when the
+ * socket is writable. Returns 0, SIPHON_EINVAL, SIPHON_ETOOBIG,
+ * SIPHON_EAGAIN, SIPHON_ENOMEM, SIPHON_ESTATE (conn is closing), or
+ * SIPHON_EIO: the write failed and the connection was closed (the closed
+ * callback has run; conn is gone).
+ */
+int siphon_tcp_send_conn(siphon_tcp_conn *conn, const void *bytes,
+                         size_t len);
+
+/* Close one connection now (queued output is dropped); the closed
+ * callback runs with err 0. */
+void siphon_tcp_conn_close(siphon_tcp_conn *conn);
+
+/* The connection's remote and local addresses. */
+const struct sockaddr *siphon_tcp_conn_peer(const siphon_tcp_conn *conn);
+const struct sockaddr *siphon_tcp_conn_local(const siphon_tcp_conn *conn);
+/* True for accepted connections, false for ones we connected. */
+bool siphon_tcp_conn_inbound(const siphon_tcp_conn *conn);
+/* Bytes queued and not yet written. */
+size_t siphon_tcp_conn_queued(const siphon_tcp_conn *conn);
+
+typedef struct siphon_tcp_stats {
+    uint64_t conns_open;      /* now */
+    uint64_t accepted;
+    uint64_t connected;       /* outbound connects that completed */
+    uint64_t connect_failed;
+    uint64_t refused_limit;   /* accepted then closed by a connection limit */
+    uint64_t framing_errors;
+    uint64_t timeouts;        /* connect, first-message and idle */
+    uint64_t rx_messages;
+    uint64_t rx_bytes;
+    uint64_t tx_bytes;
+    uint64_t pings;           /* CRLFCRLF received (and answered) */
+    uint64_t pongs;           /* bare CRLF received */
+} siphon_tcp_stats;
+
+/* Copy the transport's counters into *out (no side effects). */
+void siphon_tcp_get_stats(const siphon_tcp *tcp, siphon_tcp_stats *out);
+
+/* ---- resolver: RFC 3263 server location over c-ares ------------------- */
+
+/*
+ * Locating a SIP server (RFC 3263 §4): numeric hosts need no lookup; an
+ * explicit port means A/AAAA only; a ;transport parameter means SRV for
+ * that transport; otherwise NAPTR, then SRV (RFC 2782 priority and
+ * weighted order), then A/AAAA. Lookups run on c-ares, whose sockets and
+ * timeouts are driven by the loop. Answers are cached for their TTL
+ * (negative ones for the SOA minimum, RFC 2308, when the server sends an
+ * SOA), measured with the loop clock (a virtual clock works). c-ares'
+ * own retransmission deadlines stay in real time: under a virtual clock
+ * a server timeout needs the virtual timer and the real time to pass.
+ */
+#include <siphon/uri.h> /* siphon_uri (has its own guard and extern "C") */
+
+typedef struct siphon_resolver siphon_resolver;
+typedef struct siphon_resolve_query siphon_resolve_query;
+
+typedef enum siphon_resolve_transport {
+    SIPHON_RESOLVE_UDP = 1,
+    SIPHON_RESOLVE_TCP,
+    SIPHON_RESOLVE_TLS,
+    SIPHON_RESOLVE_WS,   /* ;transport=ws (RFC 7118): A/AAAA only */
+    SIPHON_RESOLVE_WSS
+} siphon_resolve_transport;
+
+/* Returns a uniformly distributed 32-bit number (RFC 2782 weights). */
+typedef uint32_t siphon_resolve_rng_fn(void *arg);
+
+typedef struct siphon_resolver_config {
+    /* "127.0.0.1:5353,[::1]:53" (c-ares server CSV); NULL or "" uses
+     * /etc/resolv.conf. */
+    const char *servers;
+    unsigned timeout_ms;          /* per try; 0 = c-ares default */
+    unsigned tries;               /* 0 = c-ares default */
+    bool no_ipv4;                 /* skip A lookups */
+    bool no_ipv6;                 /* skip AAAA lookups */
+    bool prefer_ipv6;             /* AAAA addresses before A per target */
+    size_t cache_max;             /* answers kept; 0 = 256 */
+    bool no_cache;
+    siphon_resolve_rng_fn *rng;   /* NULL: seeded from getrandom(2) */
+    void *rng_arg;
+} siphon_resolver_config;
+
+/* One place to send a request, in the order to try them. */
+typedef struct siphon_resolve_target {
+    siphon_resolve_transport transport;
+    struct sockaddr_storage addr; /* port included */
+    socklen_t addrlen;
+    uint16_t port;
+    uint32_t ttl;                 /* seconds; UINT32_MAX for numeric hosts */
+    uint64_t expires_ms;          /* loop clock; UINT64_MAX for numeric */
+} siphon_resolve_target;
+
+/*
+ * An ordered target list, owned by whoever received it in the callback
+ * (free with siphon_resolve_result_free). Failover (RFC 3263 §4.3): on a
+ * transport error, a timeout or a 503 from the current target, call
+ * siphon_resolve_next() for the next one.
+ */
+typedef struct siphon_resolve_result {
+    size_t n;
+    size_t next;                  /* index siphon_resolve_next returns */
+    siphon_resolve_target *v;
+} siphon_resolve_result;
+
+/*
+ * status 0: res holds at least one target and belongs to the callee.
+ * Otherwise res is NULL and status is SIPHON_ENOENT (NXDOMAIN or no
+ * usable records), SIPHON_ETIMEDOUT (no server answered), SIPHON_EINVAL
+ * (the URI cannot be resolved: tel:, sips with ;transport=udp...) or
+ * SIPHON_EIO (server failure, refused); each failure is logged (module
+ * "dns": name, type, c-ares status). Never called from inside
+ * siphon_resolve(). The query handle is invalid once this returns.
+ */
+typedef void siphon_resolve_fn(void *arg, int status,
+                               siphon_resolve_result *res);
+
+/* Fill *cfg with the defaults (all zero: resolv.conf, both families). */
+void siphon_resolver_config_default(siphon_resolver_config *cfg);
+
+/*
+ * Create a resolver on loop. cfg NULL means the defaults. Returns 0 and
+ * sets *out, or SIPHON_ENOMEM, SIPHON_EINVAL (bad server list) or
+ * SIPHON_EIO (c-ares initialisation failed; logged).
+ */
+int siphon_resolver_new(siphon_loop *loop, const siphon_resolver_config *cfg,
+                        siphon_resolver **out);
+
+/*
+ * Destroy the resolver: pending queries end without their callbacks.
+ * Not callable from inside a resolve callback. NULL is allowed.
+ */
+void siphon_resolver_free(siphon_resolver *r);
+
+/*
+ * Start locating uri (sip: or sips:; the URI need not outlive the call).
+ * cb is called later from the loop. Returns 0 and sets *out (may be
+ * NULL), or SIPHON_EINVAL / SIPHON_ENOMEM.
+ */
+int siphon_resolve(siphon_resolver *r, const siphon_uri *uri,
+                   siphon_resolve_fn *cb, void *arg,
+                   siphon_resolve_query **out);
+
+/* Cancel a query whose callback has not run: it never will. Safe
+ * (a no-op) from inside that callback. */
+void siphon_resolve_cancel(siphon_resolve_query *q);
+
+/* The next target to try, or NULL when the list is exhausted. */
+const siphon_resolve_target *siphon_resolve_next(siphon_resolve_result *res);
+
+void siphon_resolve_result_free(siphon_resolve_result *res);
+
+typedef struct siphon_resolver_stats {
+    uint64_t dns_queries;   /* queries handed to c-ares */
+    uint64_t cache_hits;    /* answers taken from the cache */
+} siphon_resolver_stats;
+
+void siphon_resolver_get_stats(const siphon_resolver *r,
+                               siphon_resolver_stats *out);
+
+/* Drop every cached answer. */
+void siphon_resolver_flush_cache(siphon_resolver *r);
 
 #ifdef __cplusplus
 }
