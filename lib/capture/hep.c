@@ -13,6 +13,8 @@
  */
 #include <siphon/capture.h>
 
+#include "cap_internal.h"
+
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,19 +27,6 @@
 #define HEP_AF_INET 2
 #define HEP_AF_INET6 10
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 /* Append one generic chunk; the total was bounded before, so len fits. */
 static int chunk(siphon_buf *out, uint16_t type, const void *v, size_t len)

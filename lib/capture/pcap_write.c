@@ -16,6 +16,8 @@
  */
 #include <siphon/capture.h>
 
+#include "cap_internal.h"
+
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <stdarg.h>
@@ -70,19 +72,6 @@ static void seterr(char *err, const char *fmt, ...)
     va_end(ap);
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 /* RFC 1071 one's-complement sum; callers pass even lengths except last. */
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)

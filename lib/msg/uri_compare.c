@@ -45,20 +45,8 @@ static bool is_visual_sep(unsigned char c)
 }
 
 /* ASCII case-insensitive, no escapes: hosts and tel pnames. */
-static bool caseeq(siphon_str a, siphon_str b)
-{
-    if (a.len != b.len)
-        return false;
-    for (size_t i = 0; i < a.len; i++)
-        if (lower((unsigned char)a.p[i]) != lower((unsigned char)b.p[i]))
-            return false;
-    return true;
-}
-
-static bool caseeq_c(siphon_str a, const char *c)
-{
-    return caseeq(a, siphon_str_make(c, strlen(c)));
-}
+#define caseeq siphon_str_caseeq
+#define caseeq_c siphon_str_caseeq_c
 
 /* ---- escaped views --------------------------------------------------------- */
 
