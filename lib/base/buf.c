@@ -57,6 +57,19 @@ int siphon_buf_append_c(siphon_buf *b, const char *s)
     return siphon_buf_append(b, s, strlen(s));
 }
 
+int siphon_buf_append_uint(siphon_buf *b, uint64_t v, unsigned min_digits)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[sizeof tmp - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && n < sizeof tmp);
+    while (n < min_digits && n < sizeof tmp)
+        tmp[sizeof tmp - 1 - n++] = '0';
+    return siphon_buf_append(b, tmp + sizeof tmp - n, n);
+}
+
 int siphon_buf_printf(siphon_buf *b, const char *fmt, ...)
 {
     va_list ap;

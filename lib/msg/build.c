@@ -96,12 +96,6 @@ static bool is_line_text(siphon_str s)
     return true;
 }
 
-/* base.h promises only "negative on error" from siphon_buf_printf. */
-static int ok(int rc)
-{
-    return rc < 0 ? rc : 0;
-}
-
 static siphon_str trim(siphon_str s)
 {
     while (s.len && is_wsp(s.p[0])) {
@@ -406,7 +400,9 @@ int siphon_msgb_print(siphon_msgb *b, siphon_buf *out)
         rc = siphon_buf_append(out, " ", 1);
     if (rc == 0)
         rc = b->is_request ? siphon_buf_append_str(out, ostr_view(&b->ruri))
-                           : ok(siphon_buf_printf(out, " %03d", b->status));
+                           : siphon_buf_append(out, " ", 1) == 0
+                                 ? siphon_buf_append_uint(out, (uint64_t)b->status, 3)
+                                 : SIPHON_ENOMEM;
     if (rc == 0)
         rc = siphon_buf_append(out, " ", 1);
     if (rc == 0)
@@ -426,8 +422,11 @@ int siphon_msgb_print(siphon_msgb *b, siphon_buf *out)
             rc = siphon_buf_append(out, "\r\n", 2);
     }
     if (rc == 0)
-        rc = ok(siphon_buf_printf(out, "Content-Length: %zu\r\n\r\n",
-                                  b->body.len));
+        rc = siphon_buf_append(out, "Content-Length: ", 16);
+    if (rc == 0)
+        rc = siphon_buf_append_uint(out, b->body.len, 1);
+    if (rc == 0)
+        rc = siphon_buf_append(out, "\r\n\r\n", 4);
     if (rc == 0)
         rc = siphon_buf_append(out, b->body.p, b->body.len);
     return rc;

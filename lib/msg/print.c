@@ -74,7 +74,9 @@ static int print_start_line(const siphon_msg *m, siphon_buf *out)
         /* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF:
          * the second SP stays even when the phrase is empty. */
         if ((rc = siphon_buf_append_str(out, m->version)) < 0 ||
-            (rc = siphon_buf_printf(out, " %03d ", m->status)) < 0 ||
+            (rc = siphon_buf_append(out, " ", 1)) < 0 ||
+            (rc = siphon_buf_append_uint(out, (uint64_t)m->status, 3)) < 0 ||
+            (rc = siphon_buf_append(out, " ", 1)) < 0 ||
             (rc = siphon_buf_append_str(out, m->reason)) < 0)
             return rc;
     }
@@ -116,8 +118,9 @@ static int print_canonical(const siphon_msg *m, siphon_buf *out)
         if ((rc = print_field(out, canonical_name(h), h->value)) < 0)
             return rc;
     }
-    if ((rc = siphon_buf_printf(out, "Content-Length: %zu\r\n\r\n",
-                                m->body.len)) < 0)
+    if ((rc = siphon_buf_append(out, "Content-Length: ", 16)) < 0 ||
+        (rc = siphon_buf_append_uint(out, m->body.len, 1)) < 0 ||
+        (rc = siphon_buf_append(out, "\r\n\r\n", 4)) < 0)
         return rc;
     return siphon_buf_append_str(out, m->body);
 }

@@ -140,6 +140,9 @@ void siphon_buf_init(siphon_buf *b, size_t max);
 int siphon_buf_append(siphon_buf *b, const void *p, size_t n);
 int siphon_buf_append_str(siphon_buf *b, siphon_str s);
 int siphon_buf_append_c(siphon_buf *b, const char *s);
+/* Append v in decimal, zero-padded to at least min_digits (status codes
+ * are three digits). Cheaper than siphon_buf_printf on hot paths. */
+int siphon_buf_append_uint(siphon_buf *b, uint64_t v, unsigned min_digits);
 int siphon_buf_printf(siphon_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Give the bytes away: the caller frees the result. The buffer is reset. */

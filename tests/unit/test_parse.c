@@ -462,3 +462,15 @@ UNIT_TEST(parse_cseq_numbers)
         siphon_msg_unref(m);
     }
 }
+
+UNIT_TEST(parse_buf_append_uint)
+{
+    siphon_buf b;
+    siphon_buf_init(&b, 0);
+    CHECK_INT(siphon_buf_append_uint(&b, 7, 3), 0);
+    CHECK_INT(siphon_buf_append_uint(&b, 0, 1), 0);
+    CHECK_INT(siphon_buf_append_uint(&b, 18446744073709551615ull, 1), 0);
+    CHECK_INT(siphon_buf_append_uint(&b, 200, 3), 0);
+    CHECK(b.p && strcmp(b.p, "007018446744073709551615200") == 0);
+    siphon_buf_free(&b);
+}
