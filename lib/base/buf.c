@@ -13,6 +13,18 @@ void siphon_buf_init(siphon_buf *b, size_t max)
     b->p = NULL;
     b->len = b->cap = 0;
     b->max = max;
+    b->borrowed = false;
+}
+
+void siphon_buf_init_with(siphon_buf *b, char *mem, size_t cap, size_t max)
+{
+    b->p = mem;
+    b->len = 0;
+    b->cap = cap;
+    b->max = max;
+    b->borrowed = mem != NULL && cap > 0;
+    if (!b->borrowed)
+        b->p = NULL, b->cap = 0;
 }
 
 static int reserve(siphon_buf *b, size_t extra)
@@ -27,9 +39,18 @@ static int reserve(siphon_buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    char *p = realloc(b->p, cap);
+    char *p;
+    if (b->borrowed) {
+        /* leave the caller's storage: copy what is there to the heap */
+        p = malloc(cap);
+        if (p && b->len)
+            memcpy(p, b->p, b->len);
+    } else {
+        p = realloc(b->p, cap);
+    }
     if (!p)
         return SIPHON_ENOMEM;
+    b->borrowed = false;
     b->p = p;
     b->cap = cap;
     return 0;
@@ -93,16 +114,26 @@ char *siphon_buf_take(siphon_buf *b, size_t *len)
     char *p = b->p;
     if (len)
         *len = b->len;
-    if (!p)
-        p = calloc(1, 1);
+    if (b->borrowed || !p) {
+        /* the caller gets heap memory it can free */
+        p = malloc(b->len + 1);
+        if (p) {
+            if (b->len)
+                memcpy(p, b->p, b->len);
+            p[b->len] = 0;
+        }
+    }
     b->p = NULL;
     b->len = b->cap = 0;
+    b->borrowed = false;
     return p;
 }
 
 void siphon_buf_free(siphon_buf *b)
 {
-    free(b->p);
+    if (!b->borrowed)
+        free(b->p);
+    b->borrowed = false;
     b->p = NULL;
     b->len = b->cap = 0;
 }

@@ -531,6 +531,86 @@ siphon_msgb *siphon_msgb_response_to(siphon_msg *req, int status,
     return b;
 }
 
+/* Append the fields of one id as received (line terminators included). */
+static int append_lines(siphon_buf *out, const siphon_msg *req, siphon_hdr_id id, bool first_only)
+{
+    int rc = 0;
+    for (size_t i = req->first[id]; rc == 0 && i; i = req->hdrs[i - 1].next) {
+        rc = siphon_buf_append_str(out, req->hdrs[i - 1].line);
+        if (first_only)
+            break;
+    }
+    return rc;
+}
+
+int siphon_msg_response(siphon_msg *req, int status, siphon_str reason,
+                        siphon_str to_tag, siphon_msg **out)
+{
+    *out = NULL;
+    if (!req || !req->is_request || status < 100 || status > 699 ||
+        (to_tag.len && !is_token(to_tag)))
+        return SIPHON_EINVAL;
+    if (reason.len == 0)
+        reason = siphon_str_c(siphon_status_phrase(status));
+    /* a stack buffer covers ordinary requests without a malloc */
+    char stack[2048];
+    siphon_buf b;
+    siphon_buf_init_with(&b, stack, sizeof stack, 0);
+    int rc = siphon_buf_append(&b, "SIP/2.0 ", 8);
+    if (rc == 0)
+        rc = siphon_buf_append_uint(&b, (uint64_t)status, 3);
+    if (rc == 0)
+        rc = siphon_buf_append(&b, " ", 1);
+    if (rc == 0)
+        rc = siphon_buf_append_str(&b, reason);
+    if (rc == 0)
+        rc = siphon_buf_append(&b, "\r\n", 2);
+    /* §8.2.6.2: every Via in order, From, To, Call-ID, CSeq */
+    if (rc == 0)
+        rc = append_lines(&b, req, SIPHON_HDR_VIA, false);
+    if (rc == 0)
+        rc = append_lines(&b, req, SIPHON_HDR_FROM, true);
+    if (rc == 0 && req->first[SIPHON_HDR_TO]) {
+        const siphon_hdr *to = &req->hdrs[req->first[SIPHON_HDR_TO] - 1];
+        const siphon_nameaddr *na = siphon_msg_to(req);
+        bool add_tag = to_tag.len && status != 100 && !(na && na->has_tag);
+        if (!add_tag) {
+            rc = siphon_buf_append_str(&b, to->line);
+        } else {
+            /* the value, then ";tag=", then the line's own terminator */
+            const char *vend = to->value.p + to->value.len;
+            rc = siphon_buf_append(&b, to->line.p, (size_t)(vend - to->line.p));
+            if (rc == 0)
+                rc = siphon_buf_append(&b, ";tag=", 5);
+            if (rc == 0)
+                rc = siphon_buf_append_str(&b, to_tag);
+            if (rc == 0)
+                rc = siphon_buf_append(&b, "\r\n", 2);
+        }
+    }
+    if (rc == 0)
+        rc = append_lines(&b, req, SIPHON_HDR_CALL_ID, true);
+    if (rc == 0)
+        rc = append_lines(&b, req, SIPHON_HDR_CSEQ, true);
+    /* §8.2.6.1: a 100 echoes the Timestamp */
+    if (rc == 0 && status == 100)
+        rc = append_lines(&b, req, SIPHON_HDR_TIMESTAMP, true);
+    if (rc == 0)
+        rc = siphon_buf_append(&b, "Content-Length: 0\r\n\r\n", 21);
+    if (rc == 0) {
+        siphon_parse_opts o;
+        siphon_parse_opts_default(&o);
+        /* the request met the limits; its copied lines may be long */
+        o.max_line = req->opts.max_line > o.max_line ? req->opts.max_line : o.max_line;
+        o.max_headers = req->opts.max_headers + 8;
+        if (b.len > o.max_msg_size)
+            o.max_msg_size = b.len;
+        rc = siphon_msg_parse(b.p, b.len, &o, out, NULL);
+    }
+    siphon_buf_free(&b);
+    return rc == SIPHON_ENOMEM ? rc : rc ? SIPHON_EINVAL : 0;
+}
+
 /* ---- reason phrases ---------------------------------------------------- */
 
 typedef struct phrase {

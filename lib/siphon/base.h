@@ -134,9 +134,13 @@ typedef struct siphon_buf {
     size_t len;
     size_t cap;
     size_t max;
+    bool borrowed; /* p is the caller's storage: copied, never freed */
 } siphon_buf;
 
 void siphon_buf_init(siphon_buf *b, size_t max);
+/* Start in caller storage (for example a stack array); the buffer moves to
+ * the heap only if it outgrows it. siphon_buf_free() is still required. */
+void siphon_buf_init_with(siphon_buf *b, char *mem, size_t cap, size_t max);
 int siphon_buf_append(siphon_buf *b, const void *p, size_t n);
 int siphon_buf_append_str(siphon_buf *b, siphon_str s);
 int siphon_buf_append_c(siphon_buf *b, const char *s);

@@ -524,6 +524,19 @@ int siphon_msgb_print(siphon_msgb *b, siphon_buf *out);
 siphon_msgb *siphon_msgb_response_to(siphon_msg *req, int status,
                                      siphon_str reason, siphon_str to_tag);
 
+/*
+ * The same response, made in one step without a builder: the status line,
+ * then the request's Via, From, To, Call-ID and CSeq fields copied as
+ * received (so folding and compact names stay as the client wrote them),
+ * ";tag=" to_tag appended to To under the same rules, Timestamp for a 100,
+ * and "Content-Length: 0". This is the fast path for a UAS or a stateless
+ * responder; add headers with siphon_msgb_from_msg() when more are needed.
+ * Returns 0 with *out holding one reference, SIPHON_EINVAL (req is no
+ * request, status outside 100-699, to_tag not a token) or SIPHON_ENOMEM.
+ */
+int siphon_msg_response(siphon_msg *req, int status, siphon_str reason,
+                        siphon_str to_tag, siphon_msg **out);
+
 /* The RFC 3261 §21 default reason phrase, or "Unknown". */
 const char *siphon_status_phrase(int status);
 

@@ -415,3 +415,63 @@ UNIT_TEST(build_status_phrases)
     check_print(b, "SIP/2.0 404 \r\nContent-Length: 0\r\n\r\n");
     siphon_msgb_free(b);
 }
+
+UNIT_TEST(build_msg_response_fast_path)
+{
+    const char *text = "INVITE sip:bob@example.com SIP/2.0\r\n"
+                       "v: SIP/2.0/UDP a.example.com;branch=z9hG4bK1\r\n"
+                       "Via: SIP/2.0/UDP b.example.com;branch=z9hG4bK2\r\n"
+                       "f: \"A\" <sip:a@example.com>;tag=1\r\n"
+                       "t: <sip:bob@example.com>\r\n"
+                       "Call-ID: c1@example.com\r\n"
+                       "CSeq: 7 INVITE\r\n"
+                       "Timestamp: 54\r\n"
+                       "Contact: <sip:a@a.example.com>\r\n"
+                       "Content-Length: 0\r\n\r\n";
+    siphon_msg *req = NULL;
+    CHECK_INT(siphon_msg_parse(text, strlen(text), NULL, &req, NULL), 0);
+    if (!req)
+        return;
+    siphon_msg *r = NULL;
+    CHECK_INT(siphon_msg_response(req, 180, SIPHON_STR_NULL, siphon_str_c("x9"), &r), 0);
+    if (r) {
+        CHECK_INT(siphon_msg_status(r), 180);
+        CHECK_STR(siphon_msg_reason(r), "Ringing");
+        const void *v;
+        CHECK_INT(siphon_msg_typed(r, SIPHON_HDR_VIA, &v, NULL), 0);
+        const siphon_via *via = v;
+        CHECK(via && via->next && !via->next->next);
+        const siphon_nameaddr *to = siphon_msg_to(r);
+        CHECK(to && to->has_tag);
+        if (to)
+            CHECK_STR(to->tag, "x9");
+        CHECK_STR(siphon_msg_call_id(r), "c1@example.com");
+        CHECK(siphon_msg_hdr_next(r, SIPHON_HDR_TIMESTAMP, 0) < 0);
+        CHECK(siphon_msg_hdr_next(r, SIPHON_HDR_CONTACT, 0) < 0);
+        CHECK_INT(siphon_msg_body(r).len, 0);
+        siphon_msg_unref(r);
+    }
+    /* 100: no tag, Timestamp echoed (§8.2.6.1) */
+    CHECK_INT(siphon_msg_response(req, 100, SIPHON_STR_NULL, siphon_str_c("x9"), &r), 0);
+    if (r) {
+        const siphon_nameaddr *to = siphon_msg_to(r);
+        CHECK(to && !to->has_tag);
+        CHECK(siphon_msg_hdr_next(r, SIPHON_HDR_TIMESTAMP, 0) >= 0);
+        siphon_msg_unref(r);
+    }
+    /* the builder's answer and the fast path agree */
+    siphon_msgb *b = siphon_msgb_response_to(req, 486, SIPHON_STR_NULL, siphon_str_c("t7"));
+    siphon_msg *viab = NULL;
+    CHECK(b && siphon_msgb_finish(b, &viab, NULL) == 0);
+    siphon_msgb_free(b);
+    CHECK_INT(siphon_msg_response(req, 486, SIPHON_STR_NULL, siphon_str_c("t7"), &r), 0);
+    if (r && viab)
+        CHECK(siphon_msg_equiv(r, viab));
+    siphon_msg_unref(r);
+    siphon_msg_unref(viab);
+    /* bad arguments */
+    CHECK_INT(siphon_msg_response(req, 99, SIPHON_STR_NULL, SIPHON_STR_NULL, &r), SIPHON_EINVAL);
+    CHECK_INT(siphon_msg_response(req, 200, SIPHON_STR_NULL, siphon_str_c("a b"), &r),
+              SIPHON_EINVAL);
+    siphon_msg_unref(req);
+}
