@@ -381,6 +381,15 @@ static void exercise_builder(siphon_msg *m)
             siphon_msg_unref(r);
             siphon_msgb_free(b);
         }
+        /* the one-step response copies raw lines: it must never crash,
+         * and what it makes must parse as a response to this request */
+        siphon_msg *fast = NULL;
+        if (siphon_msg_response(m, 200, SIPHON_STR_NULL, SIPHON_STR_LIT("fuzztag"), &fast) == 0) {
+            if (!fast || siphon_msg_is_request(fast) || siphon_msg_status(fast) != 200)
+                fuzz_fail("[response-fast] siphon_msg_response gave no 200 response");
+            fuzz_touch(siphon_msg_bytes(fast));
+        }
+        siphon_msg_unref(fast);
     }
 }
 
