@@ -10,21 +10,11 @@
 
 #define CHECK_TRACE(r, want) CHECK_STR(siphon_str_c(trec_trace(r)), want)
 
-static const char *const SENTBY = "pc33.atlanta.example.com";
-
 static void recv_at(siphon_txn_layer *l, trec *r, siphon_msg *m, uint64_t now)
 {
     trec_run(l, r, now);
     CHECK_INT(siphon_txn_receive(l, m, false, NULL, now), 0);
     trec_drain(l, r, now);
-}
-
-static siphon_txn *last_new(const trec *r)
-{
-    for (size_t i = r->n; i-- > 0;)
-        if (r->ev[i].type == SIPHON_TXN_EV_REQUEST)
-            return r->ev[i].txn;
-    return NULL;
 }
 
 /* ---- RFC 3261 matching ------------------------------------------------- */
@@ -43,15 +33,15 @@ UNIT_TEST(txn_match_server_branch_sentby_method)
     siphon_msg *can_x = tx_request("CANCEL", "z9hG4bKnone", SENTBY, NULL);
     siphon_msg *ack_a = tx_request("ACK", "z9hG4bKsame", SENTBY, NULL);
     recv_at(l, &r, inv_a, 0);
-    siphon_txn *ta = last_new(&r);
+    siphon_txn *ta = trec_last_request(&r);
     recv_at(l, &r, inv_b, 0);
-    siphon_txn *tb = last_new(&r);
+    siphon_txn *tb = trec_last_request(&r);
     recv_at(l, &r, inv_p, 0);
-    siphon_txn *tp = last_new(&r);
+    siphon_txn *tp = trec_last_request(&r);
     recv_at(l, &r, opt_a, 0);
-    siphon_txn *to = last_new(&r);
+    siphon_txn *to = trec_last_request(&r);
     recv_at(l, &r, can_a, 0);
-    siphon_txn *tc = last_new(&r);
+    siphon_txn *tc = trec_last_request(&r);
     /* Five distinct server transactions. */
     CHECK_INT(trec_count(&r, SIPHON_TXN_EV_REQUEST), 5);
     CHECK_INT(siphon_txn_count(l), 5);
@@ -150,14 +140,14 @@ UNIT_TEST(txn_match_rfc2543_fallback)
     siphon_msg *can = old_msg("CANCEL", "CANCEL", NULL, via, 7);
     siphon_msg *nob = old_msg("OPTIONS", "OPTIONS", NULL, "SIP/2.0/UDP old.example.com", 9);
     recv_at(l, &r, inv, 0);
-    siphon_txn *t = last_new(&r);
+    siphon_txn *t = trec_last_request(&r);
     recv_at(l, &r, inv, 100);  /* a retransmission: same transaction */
     recv_at(l, &r, inv8, 100); /* a new CSeq: a new transaction */
-    siphon_txn *t8 = last_new(&r);
+    siphon_txn *t8 = trec_last_request(&r);
     CHECK(t != t8);
     CHECK(siphon_txn_find_cancelled(l, can) == t);
     recv_at(l, &r, can, 150);  /* the CANCEL's own NIST */
-    siphon_txn *tc = last_new(&r);
+    siphon_txn *tc = trec_last_request(&r);
     CHECK(tc != t && siphon_txn_kind_of(tc) == SIPHON_TXN_NIST);
     siphon_msg *r486 = tx_response(inv, 486, "srv");
     CHECK_INT(siphon_txn_respond(l, t, r486, 200), 0);
@@ -190,7 +180,7 @@ UNIT_TEST(txn_match_rfc2543_ack_for_2xx)
     siphon_msg *inv = old_msg("INVITE", "INVITE", NULL, via, 3);
     siphon_msg *ack = old_msg("ACK", "ACK", "SRV", via, 3); /* tag case */
     recv_at(l, &r, inv, 0);
-    siphon_txn *t = last_new(&r);
+    siphon_txn *t = trec_last_request(&r);
     siphon_msg *ok = tx_response(inv, 200, "srv");
     CHECK_INT(siphon_txn_respond(l, t, ok, 10), 0);
     trec_drain(l, &r, 10);
@@ -343,7 +333,7 @@ UNIT_TEST(txn_quiescence)
         keep[nk++] = sreq;
         CHECK_INT(siphon_txn_receive(l, sreq, reliable, NULL, 100), 0);
         trec_drain(l, &r, 100);
-        siphon_txn *s = last_new(&r);
+        siphon_txn *s = trec_last_request(&r);
         siphon_msg *sresp = tx_response(sreq, st ? st : 180, "t");
         keep[nk++] = sresp;
         CHECK_INT(siphon_txn_respond(l, s, sresp, 200), 0);

@@ -44,8 +44,6 @@
 
 #define CHECK_TRACE(r, want) CHECK_STR(siphon_str_c(trec_trace(r)), want)
 
-static const char *const SENTBY = "pc33.atlanta.example.com";
-
 static void recv_at(siphon_txn_layer *l, trec *r, siphon_msg *m, bool reliable,
                     uint64_t now)
 {
@@ -62,15 +60,6 @@ static void respond_at(siphon_txn_layer *l, trec *r, siphon_txn *t,
     trec_drain(l, r, now);
 }
 
-/* The server transaction the last REQUEST event announced. */
-static siphon_txn *last_new(const trec *r)
-{
-    for (size_t i = r->n; i-- > 0;)
-        if (r->ev[i].type == SIPHON_TXN_EV_REQUEST)
-            return r->ev[i].txn;
-    return NULL;
-}
-
 /* ---- INVITE server transaction (§17.2.1, RFC 6026) --------------------- */
 
 UNIT_TEST(txn_ist_proceeding_completed_udp)
@@ -82,7 +71,7 @@ UNIT_TEST(txn_ist_proceeding_completed_udp)
     siphon_msg *r180 = tx_response(inv, 180, "srv");
     siphon_msg *r486 = tx_response(inv, 486, "srv");
     recv_at(l, &r, inv, false, 0);                 /* F7.1 */
-    siphon_txn *t = last_new(&r);
+    siphon_txn *t = trec_last_request(&r);
     CHECK(t != NULL);
     if (!t)
         return;
@@ -131,7 +120,7 @@ UNIT_TEST(txn_ist_timer_g_h_udp)
     siphon_msg *inv = tx_request("INVITE", "z9hG4bKgh", SENTBY, NULL);
     siphon_msg *r302 = tx_response(inv, 302, "srv");
     recv_at(l, &r, inv, false, 0);
-    respond_at(l, &r, last_new(&r), r302, 0); /* before the 100 timer */
+    respond_at(l, &r, trec_last_request(&r), r302, 0); /* before the 100 timer */
     trec_run(l, &r, 100000);
     CHECK_TRACE(&r, "REQUEST(INVITE)@0 SEND(302)@0 SEND(302)@500 "
                     "SEND(302)@1500 SEND(302)@3500 SEND(302)@7500 "
@@ -156,10 +145,10 @@ UNIT_TEST(txn_ist_tcp)
     siphon_msg *r404 = tx_response(inv, 404, "s");
     siphon_msg *r603 = tx_response(inv2, 603, "s");
     recv_at(l, &r, inv, true, 0);
-    respond_at(l, &r, last_new(&r), r404, 10);
+    respond_at(l, &r, trec_last_request(&r), r404, 10);
     recv_at(l, &r, ack, true, 20);
     recv_at(l, &r, inv2, true, 30);
-    respond_at(l, &r, last_new(&r), r603, 40);
+    respond_at(l, &r, trec_last_request(&r), r603, 40);
     trec_run(l, &r, 100000);
     CHECK_TRACE(&r, "REQUEST(INVITE)@0 SEND(404)@10 TERMINATED@20 "
                     "REQUEST(INVITE)@30 SEND(603)@40 TIMEOUT@32040 "
@@ -183,7 +172,7 @@ UNIT_TEST(txn_ist_2xx_accepted)
     siphon_msg *ok = tx_response(inv, 200, "srv");
     siphon_msg *r486 = tx_response(inv, 486, "srv");
     recv_at(l, &r, inv, false, 0);
-    siphon_txn *t = last_new(&r);
+    siphon_txn *t = trec_last_request(&r);
     respond_at(l, &r, t, ok, 50);                  /* F7.5 */
     CHECK_INT(siphon_txn_state_of(t), SIPHON_TXN_ACCEPTED);
     recv_at(l, &r, inv, false, 100);               /* F7.15: absorbed */
@@ -217,9 +206,9 @@ UNIT_TEST(txn_ist_transport_error)
     siphon_msg *b = tx_request("INVITE", "z9hG4bKteb", SENTBY, NULL);
     siphon_msg *r500 = tx_response(b, 500, "s");
     recv_at(l, &r, a, false, 0);
-    siphon_txn *ta = last_new(&r);
+    siphon_txn *ta = trec_last_request(&r);
     recv_at(l, &r, b, false, 0);
-    siphon_txn *tb = last_new(&r);
+    siphon_txn *tb = trec_last_request(&r);
     respond_at(l, &r, tb, r500, 10);
     CHECK_INT(siphon_txn_transport_error(l, ta, 20), 0); /* F7.4 */
     CHECK_INT(siphon_txn_transport_error(l, tb, 20), 0); /* F7.10 */
@@ -269,7 +258,7 @@ UNIT_TEST(txn_nist_trying_completed_udp)
     siphon_msg *opt = tx_request("OPTIONS", "z9hG4bKn1", SENTBY, NULL);
     siphon_msg *ok = tx_response(opt, 200, "s");
     recv_at(l, &r, opt, false, 0);                 /* F8.1 */
-    siphon_txn *t = last_new(&r);
+    siphon_txn *t = trec_last_request(&r);
     CHECK_INT(siphon_txn_kind_of(t), SIPHON_TXN_NIST);
     CHECK_INT(siphon_txn_state_of(t), SIPHON_TXN_TRYING);
     /* RFC 4320: however long the TU is silent, no 408 and no timer. */
@@ -299,7 +288,7 @@ UNIT_TEST(txn_nist_proceeding_tcp)
     siphon_msg *r183 = tx_response(reg, 183, "s");
     siphon_msg *r401 = tx_response(reg, 401, "s");
     recv_at(l, &r, reg, true, 0);
-    siphon_txn *t = last_new(&r);
+    siphon_txn *t = trec_last_request(&r);
     respond_at(l, &r, t, r100, 10);                /* F8.2 */
     CHECK_INT(siphon_txn_state_of(t), SIPHON_TXN_PROCEEDING);
     respond_at(l, &r, t, r183, 20);                /* F8.4 */
@@ -324,9 +313,9 @@ UNIT_TEST(txn_nist_transport_error)
     siphon_msg *r180 = tx_response(a, 180, "s");
     siphon_msg *r200 = tx_response(b, 200, "s");
     recv_at(l, &r, a, false, 0);
-    siphon_txn *ta = last_new(&r);
+    siphon_txn *ta = trec_last_request(&r);
     recv_at(l, &r, b, false, 0);
-    siphon_txn *tb = last_new(&r);
+    siphon_txn *tb = trec_last_request(&r);
     respond_at(l, &r, ta, r180, 5);
     respond_at(l, &r, tb, r200, 5);
     CHECK_INT(siphon_txn_transport_error(l, ta, 9), 0); /* F8.7 */
@@ -351,7 +340,7 @@ UNIT_TEST(txn_server_respond_errors)
     siphon_msg *opt = tx_request("OPTIONS", "z9hG4bKre", SENTBY, NULL);
     siphon_msg *cli = tx_request("OPTIONS", "z9hG4bKrc", SENTBY, NULL);
     recv_at(l, &r, opt, false, 0);
-    siphon_txn *t = last_new(&r);
+    siphon_txn *t = trec_last_request(&r);
     siphon_txn *c = NULL;
     CHECK_INT(siphon_txn_client_start(l, cli, false, NULL, 0, &c), 0);
     CHECK_INT(siphon_txn_respond(l, t, opt, 0), SIPHON_EINVAL); /* a request */

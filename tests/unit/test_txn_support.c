@@ -136,3 +136,11 @@ const char *trec_trace(const trec *r)
     }
     return out;
 }
+
+siphon_txn *trec_last_request(const trec *r)
+{
+    for (size_t i = r->n; i-- > 0;)
+        if (r->ev[i].type == SIPHON_TXN_EV_REQUEST)
+            return r->ev[i].txn;
+    return NULL;
+}

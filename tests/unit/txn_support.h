@@ -42,4 +42,10 @@ long trec_find(const trec *r, siphon_txn_event_type type, size_t nth);
 /* "SEND@0 RESPONSE@0 ..." for failure messages and compact checks. */
 const char *trec_trace(const trec *r);
 
+/* The sent-by host the request helpers use by default. */
+#define SENTBY "pc33.atlanta.example.com"
+
+/* The server transaction the last REQUEST event in r announced, or NULL. */
+siphon_txn *trec_last_request(const trec *r);
+
 #endif
