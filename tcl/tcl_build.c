@@ -311,6 +311,57 @@ done:
     return rc;
 }
 
+/* What EditFields does to the message's fields. */
+typedef enum FieldEdit {
+    EDIT_ADD, EDIT_ADD_TOP, EDIT_REMOVE, EDIT_REMOVE_FIRST
+} FieldEdit;
+
+/*
+ * The body shared by [sip::msg add] and [sip::msg remove]: a builder made
+ * from MSG, one edit of the field objv[2] (with value objv[3] for add),
+ * and the new message as the result. MSG itself never changes.
+ */
+static int
+EditFields(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], FieldEdit edit)
+{
+    siphon_msg *m;
+    siphon_msgb *b;
+    ArgBytes ab;
+    siphon_str name, value = SIPHON_STR_NULL;
+    int rc;
+    int adding = edit == EDIT_ADD || edit == EDIT_ADD_TOP;
+
+    if (SiphonGetMsgFromObj(interp, objv[1], &m) != TCL_OK) {
+        return TCL_ERROR;
+    }
+    siphon_msg_ref(m);
+    ArgBytesInit(&ab, objc);
+    b = siphon_msgb_from_msg(m);
+    if (b == NULL) {
+        rc = SiphonLibError(interp, "cannot edit message", SIPHON_ENOMEM);
+    } else if (ArgBytesGet(interp, &ab, objv, 2, &name) != TCL_OK
+               || (adding && ArgBytesGet(interp, &ab, objv, 3, &value) != TCL_OK)) {
+        siphon_msgb_free(b);
+        rc = TCL_ERROR;
+    } else {
+        switch (edit) {
+        case EDIT_ADD: rc = siphon_msgb_add(b, name, value); break;
+        case EDIT_ADD_TOP: rc = siphon_msgb_add_top(b, name, value); break;
+        case EDIT_REMOVE: rc = siphon_msgb_remove(b, name, false); break;
+        default: rc = siphon_msgb_remove(b, name, true); break;
+        }
+        if (rc < 0) {
+            siphon_msgb_free(b);
+            rc = HeaderError(interp, adding ? "add" : "remove", name, rc);
+        } else {
+            rc = FinishBuilder(interp, b);
+        }
+    }
+    ArgBytesFree(&ab);
+    siphon_msg_unref(m);
+    return rc;
+}
+
 /*
  *----------------------------------------------------------------------
  *
@@ -327,11 +378,7 @@ SiphonMsgAddCmd(void *clientData, Tcl_Interp *interp, int objc,
           Tcl_Obj *const objv[])
 {
     static const char *const options[] = {"-top", NULL};
-    siphon_msg *m;
-    siphon_msgb *b;
-    ArgBytes ab;
-    siphon_str name, value;
-    int idx, rc, top = 0;
+    int idx, top = 0;
 
     (void) clientData;
     if (objc != 4 && objc != 5) {
@@ -345,31 +392,7 @@ SiphonMsgAddCmd(void *clientData, Tcl_Interp *interp, int objc,
         }
         top = 1;
     }
-    if (SiphonGetMsgFromObj(interp, objv[1], &m) != TCL_OK) {
-        return TCL_ERROR;
-    }
-    siphon_msg_ref(m);
-    ArgBytesInit(&ab, objc);
-    b = siphon_msgb_from_msg(m);
-    if (b == NULL) {
-        rc = SiphonLibError(interp, "cannot edit message", SIPHON_ENOMEM);
-    } else if (ArgBytesGet(interp, &ab, objv, 2, &name) != TCL_OK
-               || ArgBytesGet(interp, &ab, objv, 3, &value) != TCL_OK) {
-        siphon_msgb_free(b);
-        rc = TCL_ERROR;
-    } else {
-        rc = top ? siphon_msgb_add_top(b, name, value)
-                 : siphon_msgb_add(b, name, value);
-        if (rc < 0) {
-            siphon_msgb_free(b);
-            rc = HeaderError(interp, "add", name, rc);
-        } else {
-            rc = FinishBuilder(interp, b);
-        }
-    }
-    ArgBytesFree(&ab);
-    siphon_msg_unref(m);
-    return rc;
+    return EditFields(interp, objc, objv, top ? EDIT_ADD_TOP : EDIT_ADD);
 }
 
 /*
@@ -388,11 +411,7 @@ SiphonMsgRemoveCmd(void *clientData, Tcl_Interp *interp, int objc,
              Tcl_Obj *const objv[])
 {
     static const char *const options[] = {"-first", NULL};
-    siphon_msg *m;
-    siphon_msgb *b;
-    ArgBytes ab;
-    siphon_str name;
-    int idx, rc, first = 0;
+    int idx, first = 0;
 
     (void) clientData;
     if (objc != 3 && objc != 4) {
@@ -406,29 +425,7 @@ SiphonMsgRemoveCmd(void *clientData, Tcl_Interp *interp, int objc,
         }
         first = 1;
     }
-    if (SiphonGetMsgFromObj(interp, objv[1], &m) != TCL_OK) {
-        return TCL_ERROR;
-    }
-    siphon_msg_ref(m);
-    ArgBytesInit(&ab, objc);
-    b = siphon_msgb_from_msg(m);
-    if (b == NULL) {
-        rc = SiphonLibError(interp, "cannot edit message", SIPHON_ENOMEM);
-    } else if (ArgBytesGet(interp, &ab, objv, 2, &name) != TCL_OK) {
-        siphon_msgb_free(b);
-        rc = TCL_ERROR;
-    } else {
-        rc = siphon_msgb_remove(b, name, first != 0);
-        if (rc < 0) {
-            siphon_msgb_free(b);
-            rc = HeaderError(interp, "remove", name, rc);
-        } else {
-            rc = FinishBuilder(interp, b);
-        }
-    }
-    ArgBytesFree(&ab);
-    siphon_msg_unref(m);
-    return rc;
+    return EditFields(interp, objc, objv, first ? EDIT_REMOVE_FIRST : EDIT_REMOVE);
 }
 
 /* ---- request and response ----------------------------------------- */
