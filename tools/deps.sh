@@ -9,8 +9,11 @@ set -euo pipefail
 PACKAGES=(
   # build
   gcc make pkg-config tcl-dev libjansson-dev libpcap-dev libc-ares-dev
+  libssl-dev libwslay-dev
   # tests: tclsh for the installed package, python3 to read JSON back
-  tcl python3 tshark dnsmasq-base
+  tcl python3 tshark dnsmasq-base openssl
+  # real peers for the interop tests (tests/interop)
+  sip-tester sipsak kamailio kamailio-tls-modules kamailio-websocket-modules
   # tests and fuzzing
   clang llvm-14 libclang-rt-14-dev afl++
   # benchmarks: the parsers we compare with, and instruction counts
