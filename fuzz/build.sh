@@ -16,6 +16,9 @@
 #   CXXFLAGS="-fsanitize=address,fuzzer-no-link -g" \
 #   LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=/tmp/out bash fuzz/build.sh
 
+# The shebang's -eu is lost when the builder runs "bash fuzz/build.sh".
+set -eu
+
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
@@ -45,14 +48,31 @@ done
 rm -f "$obj/libsiphon.a"
 ar rcs "$obj/libsiphon.a" "${lib_objs[@]}"
 
-# One program per harness.
+# One program per harness. A harness of an I/O-edge module adds that
+# module's sources and the system libraries they need (the base image
+# must provide them: libwslay-dev and libssl-dev for fuzz_ws, libssl-dev
+# for fuzz_ua).
 for src in fuzz/fuzz_*.c; do
   name=$(basename "${src%.c}")
+  extra_src=() extra_libs=()
+  case $name in
+    fuzz_ws) extra_src=(lib/net/ws.c lib/net/ws_handshake.c)
+             extra_libs=(-lwslay -lcrypto) ;;
+    fuzz_ua) extra_src=(lib/ua/route.c lib/net/addr.c)
+             extra_libs=(-lcrypto) ;;
+  esac
+  extra_objs=()
+  for e in ${extra_src[@]+"${extra_src[@]}"}; do
+    o=$obj/$(echo "${e%.c}" | tr / _).o
+    # shellcheck disable=SC2086
+    $CC $CFLAGS "${own_flags[@]}" -c "$e" -o "$o"
+    extra_objs+=("$o")
+  done
   # shellcheck disable=SC2086
   $CC $CFLAGS "${own_flags[@]}" -c "$src" -o "$obj/$name.o"
   # shellcheck disable=SC2086
-  $CXX $CXXFLAGS "$obj/$name.o" "$obj/libsiphon.a" $LIB_FUZZING_ENGINE -lm \
-    -o "$OUT/$name"
+  $CXX $CXXFLAGS "$obj/$name.o" ${extra_objs[@]+"${extra_objs[@]}"} "$obj/libsiphon.a" \
+    $LIB_FUZZING_ENGINE ${extra_libs[@]+"${extra_libs[@]}"} -lm -o "$OUT/$name"
 
   rm -f "$OUT/${name}_seed_corpus.zip"
   seeds=()

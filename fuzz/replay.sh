@@ -90,6 +90,10 @@ suite() {
   run uri corpus/regress corpus/regress
   run txn corpus/fuzz_txn corpus/fuzz_txn
   run txn corpus/regress corpus/regress
+  run ws corpus/fuzz_ws corpus/fuzz_ws
+  run ws corpus/regress corpus/regress
+  run ua corpus/fuzz_ua corpus/fuzz_ua
+  run ua corpus/regress corpus/regress
 
   # Reference data beside the checkout (read in place, never copied in).
   m=$ref/messages

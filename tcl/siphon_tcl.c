@@ -32,8 +32,9 @@ static size_t Utf8SeqLen(const unsigned char *p, size_t avail);
  *	TCL_OK, or TCL_ERROR with a message in the interpreter result.
  *
  * Side effects:
- *	Creates ::sip, the ensembles ::sip::msg and ::sip::uri, the
- *	per-interpreter state, and provides package siphon.
+ *	Creates ::sip, the ensembles ::sip::msg, ::sip::uri, ::sip::clock
+ *	and (outside safe interpreters) ::sip::agent, the per-interpreter
+ *	state, and provides package siphon.
  *
  *----------------------------------------------------------------------
  */
@@ -69,11 +70,16 @@ Siphon_Init(Tcl_Interp *interp)
             || SiphonClockInit(interp, state) != TCL_OK) {
         return TCL_ERROR;
     }
+    /* Agents open sockets and files: not for safe interpreters. */
+    if (!Tcl_IsSafe(interp) && SiphonAgentInit(interp, state) != TCL_OK) {
+        return TCL_ERROR;
+    }
 
     /* So that [namespace import sip::*] brings msg and uri in. */
     if (Tcl_Export(interp, nsPtr, "msg", 0) != TCL_OK
             || Tcl_Export(interp, nsPtr, "uri", 0) != TCL_OK
-            || Tcl_Export(interp, nsPtr, "clock", 0) != TCL_OK) {
+            || Tcl_Export(interp, nsPtr, "clock", 0) != TCL_OK
+            || Tcl_Export(interp, nsPtr, "agent", 0) != TCL_OK) {
         return TCL_ERROR;
     }
     return Tcl_PkgProvideEx(interp, "siphon", SIPHON_VERSION, NULL);
@@ -83,9 +89,10 @@ Siphon_Init(Tcl_Interp *interp)
  *----------------------------------------------------------------------
  *
  * Siphon_SafeInit --
- *	Entry point for safe interpreters. Every command of the package is
- *	pure computation on values (no files, sockets or clocks), so a safe
- *	interpreter gets the same set.
+ *	Entry point for safe interpreters. They get every command except
+ *	sip::agent, which opens sockets and files (Siphon_Init checks
+ *	Tcl_IsSafe); the rest is computation on values and the stack's
+ *	timers.
  *
  *----------------------------------------------------------------------
  */

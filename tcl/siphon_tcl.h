@@ -41,6 +41,7 @@ typedef struct SiphonInterp {
     Tcl_Interp *interp;       /* The interpreter this state belongs to.
                                * Later ensembles (agents, clock, pcap)
                                * keep their handle tables here. */
+    unsigned long agentSeq;   /* Last N of ::sip::agentN (tcl_agent.c). */
 } SiphonInterp;
 
 /* One ensemble subcommand. */
@@ -74,6 +75,10 @@ Tcl_Obj *SiphonParamsObj(const siphon_params *ps);
 struct siphon_loop;
 int SiphonClockInit(Tcl_Interp *interp, SiphonInterp *state);
 struct siphon_loop *SiphonGetLoop(Tcl_Interp *interp);
+void SiphonClockKick(Tcl_Interp *interp);
+
+/* tcl_agent.c */
+int SiphonAgentInit(Tcl_Interp *interp, SiphonInterp *state);
 
 /* tcl_msg.c */
 int SiphonMsgInit(Tcl_Interp *interp, SiphonInterp *state);

@@ -105,6 +105,27 @@ SiphonGetLoop(Tcl_Interp *interp)
     return c->loop;
 }
 
+/*
+ *----------------------------------------------------------------------
+ *
+ * SiphonClockKick --
+ *	Re-arms the Tcl timer to the loop's next deadline. For commands
+ *	that add loop timers from outside the loop (an agent starting a
+ *	transaction adds Timer A/E): the timer is otherwise re-armed only
+ *	after the loop ran. A no-op before the loop exists.
+ *
+ *----------------------------------------------------------------------
+ */
+void
+SiphonClockKick(Tcl_Interp *interp)
+{
+    SiphonClock *c = Tcl_GetAssocData(interp, CLOCK_ASSOC_KEY, NULL);
+
+    if (c != NULL) {
+        ClockRearm(c);
+    }
+}
+
 static SiphonClock *
 GetClock(Tcl_Interp *interp)
 {

@@ -14,6 +14,7 @@ suites=(
   "unit|build/asan/bin/unit_tests"
   "unit-scalar|env UNIT_SUITE=unit-scalar build/scalar/bin/unit_tests"
   "tcl|build/asan/bin/sipcheck tests/tcl/all.tcl"
+  "interop|build/asan/bin/sipcheck tests/interop/all.tcl"
   "cli|bash tests/cli/run.sh build/asan/bin/sipcheck"
   "fuzz-replay|bash fuzz/replay.sh build/asan/fuzz-replay"
   "install|bash tests/install/run.sh"

@@ -23,6 +23,7 @@ static const error_entry errors[] = {
     {SIPHON_EIO, "SIPHON_EIO", "system call failed"},
     {SIPHON_ESTATE, "SIPHON_ESTATE", "not allowed in this state"},
     {SIPHON_ETIMEDOUT, "SIPHON_ETIMEDOUT", "timed out"},
+    {SIPHON_ETLS, "SIPHON_ETLS", "TLS handshake or certificate verification failed"},
 };
 
 static const error_entry *find(int err)

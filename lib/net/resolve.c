@@ -589,11 +589,14 @@ int siphon_resolve(siphon_resolver *r, const siphon_uri *uri,
                 q->has_tp = true;
             }
         if (q->has_tp && q->sips) {
-            /* RFC 3261 §26.2.2: sips over tcp means TLS; over UDP or
-             * plain WS it cannot be secure at all. */
+            /* RFC 3261 §26.2.2: sips over tcp means TLS; RFC 7118 §5.2:
+             * sips with transport=ws means WebSocket over TLS; over UDP
+             * it cannot be secure at all. */
             if (q->tp == SIPHON_RESOLVE_TCP)
                 q->tp = SIPHON_RESOLVE_TLS;
-            else if (q->tp == SIPHON_RESOLVE_UDP || q->tp == SIPHON_RESOLVE_WS)
+            else if (q->tp == SIPHON_RESOLVE_WS)
+                q->tp = SIPHON_RESOLVE_WSS;
+            else if (q->tp == SIPHON_RESOLVE_UDP)
                 q->has_tp = false;
         }
         if (!q->has_tp) { /* sctp and unknown transports we cannot use */

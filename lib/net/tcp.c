@@ -31,6 +31,16 @@
  * transport is on the stack (tcp->busy), so a callback may close its own
  * connection or the whole transport.
  *
+ * TLS and WebSocket: a transport configured with a TLS context runs TLS
+ * (RFC 3261 §26.3.1, RFC 5630) on every connection, and one configured
+ * for WebSocket carries SIP over WebSocket (RFC 7118), over TLS or not.
+ * Both sit inside the same connection pipeline: tls.c replaces recv(2)
+ * and send(2) with SSL_read and SSL_write below the output queue and the
+ * framer, and tcp_ws.c replaces the Content-Length framer with the
+ * WebSocket layer. Limits, timeouts, reuse and close reports stay the
+ * same; the TLS handshake and the WS upgrade count as part of connecting
+ * (outbound) or of the first message (inbound).
+ *
  * This file holds the transport: configuration, the listener (with a
  * short pause when the process runs out of fds, instead of spinning on a
  * listener that stays readable), connect, the lookup for reuse, and life
@@ -95,13 +105,6 @@ static unsigned count_open(const siphon_tcp *tcp, const struct sockaddr *host,
     return n;
 }
 
-static void conn_free(siphon_tcp_conn *c)
-{
-    free(c->rbuf);
-    free(c->wbuf);
-    free(c);
-}
-
 /* Free closed connections once no callback of ours is running. */
 static void reap(siphon_tcp *tcp)
 {
@@ -110,13 +113,15 @@ static void reap(siphon_tcp *tcp)
     while (tcp->dead) {
         siphon_tcp_conn *c = tcp->dead;
         tcp->dead = c->next;
-        conn_free(c);
+        siphon_tcp_conn_free_(c);
     }
 }
 
 static void destroy(siphon_tcp *tcp)
 {
     reap(tcp);
+    free(tcp->ws_path);
+    free(tcp->ws_origin);
     free(tcp);
 }
 
@@ -196,7 +201,8 @@ static void on_accept(siphon_loop *loop, siphon_watch *w, int fd,
             close(cfd);
             continue;
         }
-        if (!siphon_tcp_conn_new_(tcp, cfd, true, peer)) {
+        siphon_tcp_conn *c;
+        if (siphon_tcp_conn_new_(tcp, cfd, true, peer, NULL, &c) < 0) {
             close(cfd);
             continue;
         }
@@ -207,7 +213,7 @@ static void on_accept(siphon_loop *loop, siphon_watch *w, int fd,
 
 /* Start a non-blocking connect to dest. Returns 0 and *out, or an error. */
 static int conn_connect(siphon_tcp *tcp, const struct sockaddr *dest,
-                        siphon_tcp_conn **out)
+                        const char *server_name, siphon_tcp_conn **out)
 {
     unsigned per_host;
     unsigned total = count_open(tcp, dest, &per_host);
@@ -239,18 +245,23 @@ static int conn_connect(siphon_tcp *tcp, const struct sockaddr *dest,
     }
     /* Even an immediate success is finished by on_conn_ready, which sees
      * the socket writable at once: one code path for both outcomes. */
-    siphon_tcp_conn *c = siphon_tcp_conn_new_(tcp, fd, false, dest);
-    if (!c) {
+    rv = siphon_tcp_conn_new_(tcp, fd, false, dest, server_name, out);
+    if (rv < 0)
         close(fd);
-        return SIPHON_ENOMEM;
-    }
-    *out = c;
-    return 0;
+    return rv;
 }
 
 int siphon_tcp_send(siphon_tcp *tcp, const struct sockaddr *dest,
                     socklen_t destlen, const void *bytes, size_t len,
                     siphon_tcp_conn **conn)
+{
+    return siphon_tcp_send_named(tcp, dest, destlen, NULL, bytes, len, conn);
+}
+
+int siphon_tcp_send_named(siphon_tcp *tcp, const struct sockaddr *dest,
+                          socklen_t destlen, const char *server_name,
+                          const void *bytes, size_t len,
+                          siphon_tcp_conn **conn)
 {
     if (conn)
         *conn = NULL;
@@ -271,7 +282,7 @@ int siphon_tcp_send(siphon_tcp *tcp, const struct sockaddr *dest,
     tcp->busy++;
     int rv = 0;
     if (!c)
-        rv = conn_connect(tcp, dest, &c);
+        rv = conn_connect(tcp, dest, server_name, &c);
     if (rv == 0)
         rv = siphon_tcp_conn_send_(c, bytes, len);
     if (rv == 0 && conn)
@@ -346,11 +357,28 @@ int siphon_tcp_open(siphon_loop *loop, const char *listen_addr,
         siphon_tcp_config_default(&tcp->cfg);
     tcp->cfg.parse.stream = true; /* §18.3: Content-Length is mandatory */
     int rv = check_config(&tcp->cfg);
+    if (rv == 0 && listen_addr && tcp->cfg.tls && !tcp->cfg.tls->has_cert)
+        /* Every handshake will fail: say so once, now, rather than per
+         * connection. Not refused: a test tool may want exactly that. */
+        siphon_log(SIPHON_LOG_WARN, "net",
+                   "tls listen %s: the TLS context has no certificate; "
+                   "every handshake will fail",
+                   listen_addr);
+    /* Our copies: the caller's strings need not outlive the call. */
+    tcp->cfg.ws_path = tcp->cfg.ws_origin = NULL;
+    if (rv == 0 && cfg && cfg->ws_path &&
+        !(tcp->cfg.ws_path = tcp->ws_path = strdup(cfg->ws_path)))
+        rv = SIPHON_ENOMEM;
+    if (rv == 0 && cfg && cfg->ws_origin &&
+        !(tcp->cfg.ws_origin = tcp->ws_origin = strdup(cfg->ws_origin)))
+        rv = SIPHON_ENOMEM;
     if (rv == 0 && listen_addr)
         rv = open_listener(tcp, listen_addr);
     if (rv < 0) {
         if (tcp->lfd >= 0)
             close(tcp->lfd);
+        free(tcp->ws_path);
+        free(tcp->ws_origin);
         free(tcp);
         return rv;
     }

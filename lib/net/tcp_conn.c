@@ -1,9 +1,18 @@
 /*
- * tcp_conn.c -- one TCP connection: reading and framing (RFC 3261 §18.3,
- * §7.5), keep-alives (RFC 5626 §4.4.1), the output queue, the
- * non-blocking connect, timeouts and closing with an RFC 3261 §17.1.4
- * transport-error report. The transport around it is in tcp.c, whose
- * banner explains the design.
+ * tcp_conn.c -- one stream connection: reading and framing (RFC 3261
+ * §18.3, §7.5), keep-alives (RFC 5626 §4.4.1), the output queue, the
+ * non-blocking connect, the TLS handshake, timeouts and closing with an
+ * RFC 3261 §17.1.4 transport-error report. The transport around it is in
+ * tcp.c, whose banner explains the design.
+ *
+ * Layers: the byte layer (conn_read_bytes / conn_write_bytes) is recv(2)
+ * and send(2), or SSL_read/SSL_write from tls.c when the transport has a
+ * TLS context. Above it sits either the SIP framer or, on a websocket
+ * transport, the WebSocket layer (tcp_ws.c, RFC 7118), which hands whole
+ * messages up. The output queue always holds bytes for the byte layer:
+ * plaintext for TLS (encrypted as it is written), frames for WebSocket.
+ * Until a TLS handshake completes nothing is written from the queue, so
+ * a message sent on a fresh connection simply waits there.
  */
 #include "tcp_internal.h"
 
@@ -33,6 +42,8 @@ void siphon_tcp_conn_detach_(siphon_tcp_conn *c)
     if (c->timer_id)
         siphon_loop_timer_cancel(tcp->loop, c->timer_id);
     c->timer_id = 0;
+    if (c->state == CONN_OPEN)
+        siphon_tls_shutdown_(c); /* close_notify, best effort */
     close(c->fd);
     c->fd = -1;
     if (c->prev)
@@ -64,9 +75,20 @@ void siphon_tcp_conn_fail_(siphon_tcp_conn *c, int err, int sys_errno)
         .unsent = c->wlen - c->woff,
         .connected = c->state != CONN_CONNECTING,
     };
-    info.transport_error = err != 0 && (info.unsent > 0 || !info.connected);
+    /* An outbound connection that never got through its TLS handshake or
+     * WebSocket upgrade lost whatever was handed to it, even when that
+     * sits in the WS layer rather than in our queue. */
+    info.transport_error = err != 0 && (info.unsent > 0 ||
+                                        !siphon_tcp_conn_ready_(c));
     if (!info.connected && err != 0)
         tcp->stats.connect_failed++;
+    if (c->state == CONN_HANDSHAKE && err != 0)
+        tcp->stats.tls_failures++;
+    if (c->ws && err != 0 && !c->ws_failed &&
+        !siphon_ws_is_open_(c->ws)) {
+        c->ws_failed = true;
+        tcp->stats.ws_failures++;
+    }
     siphon_tcp_conn_detach_(c);
     if (tcp->closed_cb) {
         tcp->busy++;
@@ -88,11 +110,21 @@ void siphon_tcp_conn_close(siphon_tcp_conn *c)
 
 /* ---- timers ------------------------------------------------------------- */
 
-/* When c should time out given its state, or UINT64_MAX for never. */
+bool siphon_tcp_conn_ready_(const siphon_tcp_conn *c)
+{
+    if (c->inbound)
+        return true;
+    return c->state == CONN_OPEN && (!c->ws || siphon_ws_is_open_(c->ws));
+}
+
+/* When c should time out given its state, or UINT64_MAX for never. The
+ * TLS handshake and the WebSocket upgrade are part of connecting for an
+ * outbound connection and part of the first message for an inbound one
+ * (a client that never finishes its ClientHello is a slowloris too). */
 static uint64_t conn_deadline(const siphon_tcp_conn *c)
 {
     const siphon_tcp_config *cfg = &c->tcp->cfg;
-    if (c->state == CONN_CONNECTING)
+    if (!siphon_tcp_conn_ready_(c))
         return cfg->connect_timeout_ms ? c->created_ms +
                                              cfg->connect_timeout_ms
                                        : UINT64_MAX;
@@ -137,14 +169,17 @@ static void on_timer(siphon_loop *loop, uint64_t id, void *arg)
         return;
     }
     char who[SIPHON_ADDR_STRLEN];
-    const char *what = c->state == CONN_CONNECTING ? "connect"
-                       : (c->inbound && !c->got_message) ? "first message"
-                                                          : "idle";
+    const char *what =
+        c->state == CONN_CONNECTING                  ? "connect"
+        : c->state == CONN_HANDSHAKE                 ? "TLS handshake"
+        : (c->ws && !siphon_ws_is_open_(c->ws))      ? "WebSocket upgrade"
+        : (c->inbound && !c->got_message)            ? "first message"
+                                                     : "idle";
     siphon_log(SIPHON_LOG_INFO, "net", "tcp %s: %s timeout, closing",
                siphon_tcp_peer_text_(c, who, sizeof who), what);
     tcp->stats.timeouts++;
     tcp->busy++;
-    int sys = c->state == CONN_CONNECTING ? ETIMEDOUT : 0;
+    int sys = siphon_tcp_conn_ready_(c) ? 0 : ETIMEDOUT;
     siphon_tcp_conn_fail_(c, SIPHON_ETIMEDOUT, sys);
     siphon_tcp_leave_(tcp);
 }
@@ -156,12 +191,26 @@ static void touch(siphon_tcp_conn *c)
 
 /* ---- output ------------------------------------------------------------- */
 
-/* Watch for writability exactly while connecting or holding output. */
+/* Watch for writability exactly while connecting, holding output that
+ * can be written, or while OpenSSL waits to write. */
 static void conn_interest(siphon_tcp_conn *c)
 {
-    if (c->state == CONN_DEAD)
+    bool queued = c->wlen > c->woff;
+    bool want;
+    switch (c->state) {
+    case CONN_CONNECTING:
+        want = true;
+        break;
+    case CONN_HANDSHAKE:
+        want = c->tls_hs_want_out;
+        break;
+    case CONN_OPEN:
+        want = c->ssl ? (queued && !c->tls_wr_want_in) || c->tls_rd_want_out
+                      : queued;
+        break;
+    default:
         return;
-    bool want = c->state == CONN_CONNECTING || c->wlen > c->woff;
+    }
     if (want == c->out_armed)
         return;
     unsigned ev = SIPHON_LOOP_IN | (want ? SIPHON_LOOP_OUT : 0);
@@ -169,31 +218,104 @@ static void conn_interest(siphon_tcp_conn *c)
         c->out_armed = want;
 }
 
-/* Write queued bytes until done or the kernel pushes back. Returns 0, or
- * a positive errno when the connection is broken. */
-static int conn_flush(siphon_tcp_conn *c)
+/* The byte layer, writing: TCP_IO_OK with *n, TCP_IO_AGAIN, or
+ * SIPHON_EIO (*sys set) / SIPHON_ETLS. */
+static int conn_write_bytes(siphon_tcp_conn *c, const char *buf, size_t len,
+                            size_t *n, int *sys)
+{
+    if (c->ssl)
+        return siphon_tls_write_(c, buf, len, n, sys);
+    ssize_t k;
+    /* MSG_NOSIGNAL: a peer that went away must give EPIPE, not kill the
+     * process with SIGPIPE. */
+    do
+        k = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (k < 0 && errno == EINTR);
+    if (k < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return TCP_IO_AGAIN;
+        *sys = errno;
+        return SIPHON_EIO;
+    }
+    *n = (size_t)k;
+    c->tcp->stats.tx_bytes += (uint64_t)k;
+    return TCP_IO_OK;
+}
+
+/* The byte layer, reading: TCP_IO_OK with *n, TCP_IO_AGAIN, TCP_IO_EOF,
+ * or SIPHON_EIO (*sys set) / SIPHON_ETLS. */
+static int conn_read_bytes(siphon_tcp_conn *c, char *buf, size_t cap,
+                           size_t *n, int *sys)
+{
+    if (c->ssl)
+        return siphon_tls_read_(c, buf, cap, n, sys);
+    ssize_t k;
+    do
+        k = recv(c->fd, buf, cap, MSG_DONTWAIT);
+    while (k < 0 && errno == EINTR);
+    if (k < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return TCP_IO_AGAIN;
+        *sys = errno;
+        return SIPHON_EIO;
+    }
+    if (k == 0)
+        return TCP_IO_EOF;
+    *n = (size_t)k;
+    c->tcp->stats.rx_bytes += (uint64_t)k;
+    return TCP_IO_OK;
+}
+
+/* Write queued bytes until done or the byte layer pushes back. Returns
+ * 0, or SIPHON_EIO (*sys set) / SIPHON_ETLS when the connection is
+ * broken. Nothing is written before the TLS handshake completes. */
+static int conn_flush(siphon_tcp_conn *c, int *sys)
 {
     while (c->state == CONN_OPEN && c->woff < c->wlen) {
-        /* MSG_NOSIGNAL: a peer that went away must give EPIPE, not kill
-         * the process with SIGPIPE. */
-        ssize_t n = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                break;
-            return errno;
-        }
-        c->woff += (size_t)n;
-        c->tcp->stats.tx_bytes += (uint64_t)n;
+        size_t n = 0;
+        int k = conn_write_bytes(c, c->wbuf + c->woff, c->wlen - c->woff,
+                                 &n, sys);
+        if (k == TCP_IO_AGAIN)
+            break;
+        if (k < 0)
+            return k;
+        c->woff += n;
     }
     if (c->woff == c->wlen)
         c->woff = c->wlen = 0;
     return 0;
 }
 
-static int queue_bytes(siphon_tcp_conn *c, const void *bytes, size_t len)
+/* Flush, closing c when that fails. Returns false when c was closed. */
+static bool conn_flush_or_fail(siphon_tcp_conn *c, siphon_log_level level)
+{
+    int sys = 0;
+    int rv = conn_flush(c, &sys);
+    if (rv == 0)
+        return true;
+    if (!c->ssl) { /* tls.c logged its failures itself */
+        char who[SIPHON_ADDR_STRLEN];
+        siphon_log(level, "net", "tcp %s: send: %s",
+                   siphon_tcp_peer_text_(c, who, sizeof who), strerror(sys));
+    }
+    c->tls_broken = true;
+    siphon_tcp_conn_fail_(c, rv, sys);
+    return false;
+}
+
+/* A WebSocket whose closing handshake is over: close once the last
+ * frame went out (RFC 6455 §7.1.1: the server closes TCP first). */
+static void conn_after_io(siphon_tcp_conn *c)
+{
+    if (c->state != CONN_OPEN || !c->close_when_flushed)
+        return;
+    if (c->wlen > c->woff && !conn_flush_or_fail(c, SIPHON_LOG_INFO))
+        return;
+    if (c->wlen == c->woff)
+        siphon_tcp_conn_fail_(c, c->close_err, 0);
+}
+
+int siphon_tcp_conn_queue_(siphon_tcp_conn *c, const void *bytes, size_t len)
 {
     if (c->woff > 0 && c->wcap - c->wlen < len) {
         memmove(c->wbuf, c->wbuf + c->woff, c->wlen - c->woff);
@@ -226,18 +348,14 @@ int siphon_tcp_conn_send_(siphon_tcp_conn *c, const void *bytes, size_t len)
     size_t queued = c->wlen - c->woff;
     if (queued + len > tcp->cfg.out_queue_max)
         return SIPHON_EAGAIN;
-    int rv = queue_bytes(c, bytes, len);
+    int rv = c->ws ? siphon_tcp_ws_send_(c, bytes, len)
+                   : siphon_tcp_conn_queue_(c, bytes, len);
     if (rv < 0)
         return rv;
     touch(c);
-    int e = conn_flush(c);
-    if (e) {
-        char who[SIPHON_ADDR_STRLEN];
-        siphon_log(SIPHON_LOG_WARN, "net", "tcp %s: send: %s",
-                   siphon_tcp_peer_text_(c, who, sizeof who), strerror(e));
-        siphon_tcp_conn_fail_(c, SIPHON_EIO, e);
+    if (!conn_flush_or_fail(c, SIPHON_LOG_WARN))
         return SIPHON_EIO;
-    }
+    conn_after_io(c);
     conn_interest(c);
     return 0;
 }
@@ -315,7 +433,12 @@ static void conn_read(siphon_tcp_conn *c)
     /* The framer refuses anything past max_msg_size, so the buffer never
      * needs more than one message plus one read. */
     size_t hard = tcp->cfg.parse.max_msg_size + TCP_READ_CHUNK;
-    for (int round = 0; round < TCP_READ_ROUNDS; round++) {
+    for (int round = 0;; round++) {
+        /* A few rounds, then other fds get their turn: the socket stays
+         * readable. Bytes OpenSSL already decrypted do not make it
+         * readable, so those are always taken. */
+        if (round >= TCP_READ_ROUNDS && !(c->ssl && SSL_has_pending(c->ssl)))
+            return;
         if (c->rcap - c->rlen < TCP_READ_CHUNK && c->rcap < hard) {
             size_t cap = c->rcap ? c->rcap * 2 : TCP_READ_CHUNK;
             while (cap - c->rlen < TCP_READ_CHUNK)
@@ -335,33 +458,49 @@ static void conn_read(siphon_tcp_conn *c)
             siphon_tcp_conn_fail_(c, SIPHON_ETOOBIG, 0);
             return;
         }
-        ssize_t n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen,
-                         MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return;
-            int e = errno;
-            char who[SIPHON_ADDR_STRLEN];
-            siphon_log(SIPHON_LOG_INFO, "net", "tcp %s: recv: %s",
-                       siphon_tcp_peer_text_(c, who, sizeof who), strerror(e));
-            siphon_tcp_conn_fail_(c, SIPHON_EIO, e);
+        size_t n = 0;
+        int sys = 0;
+        int k = conn_read_bytes(c, c->rbuf + c->rlen, c->rcap - c->rlen, &n,
+                                &sys);
+        if (k == TCP_IO_AGAIN)
+            return;
+        if (k < 0) {
+            if (!c->ssl) {
+                char who[SIPHON_ADDR_STRLEN];
+                siphon_log(SIPHON_LOG_INFO, "net", "tcp %s: recv: %s",
+                           siphon_tcp_peer_text_(c, who, sizeof who),
+                           strerror(sys));
+            }
+            c->tls_broken = true;
+            siphon_tcp_conn_fail_(c, k, sys);
             return;
         }
-        if (n == 0) {
+        if (k == TCP_IO_EOF) {
             /* Orderly close by the peer. Bytes we still owed it are lost,
              * which the transaction layer must hear about. */
             bool lost = c->wlen > c->woff;
             siphon_tcp_conn_fail_(c, lost ? SIPHON_EIO : 0, lost ? EPIPE : 0);
             return;
         }
-        c->rlen += (size_t)n;
-        tcp->stats.rx_bytes += (uint64_t)n;
-        if (!conn_frames(c, siphon_loop_now(tcp->loop)))
+        c->rlen += n;
+        uint64_t now = siphon_loop_now(tcp->loop);
+        if (c->ws) {
+            /* The WS layer keeps its own partial frames. */
+            c->rlen = 0;
+            if (!siphon_tcp_ws_input_(c, c->rbuf, n, now))
+                return;
+            /* What the WS layer wrote while being fed (the 101, pongs,
+             * replies sent from the receive callback) goes out now. */
+            if (c->wlen > c->woff && !conn_flush_or_fail(c, SIPHON_LOG_INFO))
+                return;
+            conn_arm(c); /* an upgrade or first message moves the deadline */
+        } else if (!conn_frames(c, now)) {
             return;
-        if ((size_t)n < TCP_READ_CHUNK)
-            return; /* drained */
+        }
+        /* A short recv(2) drained the socket; SSL_read returns one record
+         * at a time, so TLS reads on until WANT_READ. */
+        if (!c->ssl && n < TCP_READ_CHUNK)
+            return;
     }
 }
 
@@ -381,10 +520,27 @@ static void conn_connected(siphon_tcp_conn *c)
         siphon_tcp_conn_fail_(c, SIPHON_EIO, soerr);
         return;
     }
-    c->state = CONN_OPEN;
+    c->state = c->ssl ? CONN_HANDSHAKE : CONN_OPEN;
     tcp->stats.connected++;
     socklen_t ll = sizeof c->local;
     getsockname(c->fd, (struct sockaddr *)&c->local, &ll);
+    touch(c);
+    conn_arm(c);
+}
+
+/* One step of the TLS handshake; on success the queued plaintext can go. */
+static void conn_handshake(siphon_tcp_conn *c)
+{
+    int sys = 0;
+    int r = siphon_tls_handshake_(c, &sys);
+    if (r == 0)
+        return;
+    if (r < 0) {
+        siphon_tcp_conn_fail_(c, r, sys);
+        return;
+    }
+    c->state = CONN_OPEN;
+    c->tcp->stats.tls_handshakes++;
     touch(c);
     conn_arm(c);
 }
@@ -401,44 +557,72 @@ static void on_conn_ready(siphon_loop *loop, siphon_watch *w, int fd,
     if (c->state == CONN_CONNECTING &&
         (revents & (SIPHON_LOOP_OUT | SIPHON_LOOP_ERR | SIPHON_LOOP_HUP)))
         conn_connected(c);
-    if (c->state == CONN_OPEN && (revents & SIPHON_LOOP_OUT)) {
-        int e = conn_flush(c);
-        if (e) {
-            char who[SIPHON_ADDR_STRLEN];
-            siphon_log(SIPHON_LOG_INFO, "net", "tcp %s: send: %s",
-                       siphon_tcp_peer_text_(c, who, sizeof who), strerror(e));
-            siphon_tcp_conn_fail_(c, SIPHON_EIO, e);
-        }
-    }
+    if (c->state == CONN_HANDSHAKE)
+        conn_handshake(c);
+    /* TLS: either direction may be what an earlier SSL call waited for,
+     * and a handshake that just finished may have left application data
+     * decrypted in OpenSSL, so TLS tries both (a spare SSL_read costs
+     * one recv(2) that says EAGAIN). */
+    if (c->state == CONN_OPEN &&
+        ((revents & SIPHON_LOOP_OUT) || (c->ssl && c->wlen > c->woff)))
+        conn_flush_or_fail(c, SIPHON_LOG_INFO);
     /* Read on ERR/HUP too: recv returns the pending data first, then
      * the error or EOF that says why. */
     if (c->state == CONN_OPEN &&
-        (revents & (SIPHON_LOOP_IN | SIPHON_LOOP_ERR | SIPHON_LOOP_HUP)))
+        (c->ssl ||
+         (revents & (SIPHON_LOOP_IN | SIPHON_LOOP_ERR | SIPHON_LOOP_HUP))))
         conn_read(c);
+    conn_after_io(c);
     conn_interest(c);
     siphon_tcp_leave_(tcp);
 }
 
 /* ---- connections -------------------------------------------------------- */
 
-siphon_tcp_conn *siphon_tcp_conn_new_(siphon_tcp *tcp, int fd, bool inbound,
-                                      const struct sockaddr *peer)
+void siphon_tcp_conn_free_(siphon_tcp_conn *c)
 {
+    SSL_free(c->ssl); /* frees our BIO too; the fd is already closed */
+    siphon_ws_free_(c->ws);
+    free(c->server_name);
+    free(c->sni);
+    free(c->peer_subject);
+    free(c->rbuf);
+    free(c->wbuf);
+    free(c);
+}
+
+int siphon_tcp_conn_new_(siphon_tcp *tcp, int fd, bool inbound,
+                         const struct sockaddr *peer,
+                         const char *server_name, siphon_tcp_conn **out)
+{
+    *out = NULL;
     siphon_tcp_conn *c = calloc(1, sizeof *c);
     if (!c)
-        return NULL;
+        return SIPHON_ENOMEM;
     c->tcp = tcp;
     c->fd = fd;
     c->inbound = inbound;
-    c->state = inbound ? CONN_OPEN : CONN_CONNECTING;
+    c->state = inbound ? (tcp->cfg.tls ? CONN_HANDSHAKE : CONN_OPEN)
+                       : CONN_CONNECTING;
     memcpy(&c->peer, peer, siphon_addr_len(peer));
     siphon_framer_init(&c->fr);
     c->created_ms = c->active_ms = siphon_loop_now(tcp->loop);
+    int rv = 0;
+    if (server_name && !(c->server_name = strdup(server_name)))
+        rv = SIPHON_ENOMEM;
+    if (rv == 0 && tcp->cfg.tls)
+        rv = siphon_tls_conn_init_(c);
+    /* A WS client queues its upgrade request now; it goes out once the
+     * connect (and TLS handshake) completes. */
+    if (rv == 0 && tcp->cfg.websocket)
+        rv = siphon_tcp_ws_init_(c);
     unsigned ev = SIPHON_LOOP_IN | (inbound ? 0 : SIPHON_LOOP_OUT);
-    if (siphon_loop_watch(tcp->loop, fd, ev, on_conn_ready, c,
-                          &c->watch) < 0) {
-        free(c);
-        return NULL;
+    if (rv == 0)
+        rv = siphon_loop_watch(tcp->loop, fd, ev, on_conn_ready, c,
+                               &c->watch);
+    if (rv < 0) {
+        siphon_tcp_conn_free_(c);
+        return rv;
     }
     c->out_armed = !inbound;
     /* Each send(2) here carries whole messages, so Nagle's algorithm can
@@ -456,5 +640,23 @@ siphon_tcp_conn *siphon_tcp_conn_new_(siphon_tcp *tcp, int fd, bool inbound,
     tcp->conns = c;
     tcp->stats.conns_open++;
     conn_arm(c);
-    return c;
+    *out = c;
+    return 0;
+}
+
+/* ---- TLS facts ------------------------------------------------------------ */
+
+const char *siphon_tcp_conn_sni(const siphon_tcp_conn *c)
+{
+    return c->tls_version ? c->sni : NULL; /* handshake done */
+}
+
+const char *siphon_tcp_conn_tls_version(const siphon_tcp_conn *c)
+{
+    return c->tls_version ? c->tls_version : NULL; /* handshake done */
+}
+
+const char *siphon_tcp_conn_peer_subject(const siphon_tcp_conn *c)
+{
+    return c->tls_version ? c->peer_subject : NULL; /* handshake done */
 }

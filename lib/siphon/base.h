@@ -32,7 +32,8 @@ enum {
     SIPHON_EDUP = -9,      /* a header that must appear once appears twice */
     SIPHON_EIO = -10,      /* an operating-system call failed */
     SIPHON_ESTATE = -11,   /* operation not allowed in the current state */
-    SIPHON_ETIMEDOUT = -12 /* a timer expired */
+    SIPHON_ETIMEDOUT = -12, /* a timer expired */
+    SIPHON_ETLS = -13      /* TLS handshake or certificate verification failed */
 };
 
 /* Human-readable text for an error code; never NULL. */

@@ -1,6 +1,8 @@
 /*
  * siphon/net.h -- the I/O edge: an epoll event loop with a timer heap,
- * numeric socket addresses and the UDP transport.
+ * numeric socket addresses, the UDP transport, the stream transport
+ * (TCP, TLS over OpenSSL 3, and SIP over WebSocket, ws and wss) and the
+ * RFC 3263 resolver.
  *
  * This is the only part of libsiphon that makes system calls (DESIGN.md,
  * "Layers"). The sans-I/O core is driven from here: bytes arrive through
@@ -313,7 +315,71 @@ typedef struct siphon_udp_stats {
 /* Copy the transport's counters into *out (no side effects). */
 void siphon_udp_get_stats(const siphon_udp *udp, siphon_udp_stats *out);
 
-/* ---- TCP transport (RFC 3261 §18, RFC 5626 §4.4.1) ---------------------- */
+/* ---- TLS contexts (RFC 3261 §26.3.1, RFC 5630, RFC 6066 §3) ------------ */
+
+/*
+ * A TLS context wraps one OpenSSL 3 SSL_CTX (TLS_method()) and serves both
+ * roles: a TCP transport given one (siphon_tcp_config.tls) runs TLS on
+ * every connection, accepting with the certificate and connecting with
+ * peer verification. One context may be shared by several transports; it
+ * must outlive all of them.
+ */
+typedef struct siphon_tls_ctx siphon_tls_ctx;
+
+typedef enum siphon_tls_version {
+    SIPHON_TLS_ANY = 0,  /* OpenSSL's configured default bound */
+    SIPHON_TLS_1_2,
+    SIPHON_TLS_1_3
+} siphon_tls_version;
+
+typedef struct siphon_tls_config {
+    const char *cert_file;   /* PEM chain, leaf first; needed to accept */
+    const char *key_file;    /* PEM private key for cert_file */
+    const char *ca_file;     /* PEM trust anchors; NULL: OpenSSL's default
+                                verify paths */
+    bool insecure;           /* do not verify the peer (logged as a
+                                warning when the context is made) */
+    bool verify_client;      /* server side: require a client certificate
+                                that verifies against ca_file */
+    siphon_tls_version min_version, max_version;
+    const char *keylog_file; /* append NSS key log lines (for Wireshark);
+                                NULL: $SSLKEYLOGFILE when set */
+    const char *ciphers;     /* TLS 1.2 cipher list, NULL: default */
+    const char *ciphersuites; /* TLS 1.3 suites, NULL: default */
+} siphon_tls_config;
+
+/* Defaults: all zero (no certificate, default trust store, peer
+ * verification on, any version OpenSSL allows, no key log unless
+ * $SSLKEYLOGFILE is set, default ciphers). */
+void siphon_tls_config_default(siphon_tls_config *cfg);
+
+/*
+ * Make a context from cfg (the strings need not outlive the call).
+ * Returns 0 and sets *out (the caller owns it: siphon_tls_ctx_free), or
+ * SIPHON_EINVAL (key without certificate or the reverse, min_version >
+ * max_version), SIPHON_EIO (a file cannot be read; the message names it
+ * and the errno text), SIPHON_ETLS (OpenSSL refused a certificate, key,
+ * CA file or cipher list, or the key does not match the certificate; the
+ * message names the file and OpenSSL's reason) or SIPHON_ENOMEM. Every
+ * failure is logged (module "net").
+ */
+int siphon_tls_ctx_new(const siphon_tls_config *cfg, siphon_tls_ctx **out);
+
+/* Free a context no transport uses any more (closes the key log file).
+ * NULL is allowed. */
+void siphon_tls_ctx_free(siphon_tls_ctx *ctx);
+
+/* ---- TCP, TLS and WebSocket transport (RFC 3261 §18, RFC 5626 §4.4.1,
+ *      RFC 7118) ---------------------------------------------------------- */
+
+/*
+ * One transport type serves four kinds of stream, chosen by the config:
+ * plain TCP (tls NULL, websocket false), TLS (tls set), WS (websocket,
+ * RFC 7118 over plain TCP) and WSS (websocket and tls). A transport is
+ * one kind: a SIP URI's ;transport selects the transport object, not a
+ * per-connection mode. The framing, limits, timeouts, reuse and close
+ * reporting below apply to all four.
+ */
 
 typedef struct siphon_tcp siphon_tcp;
 typedef struct siphon_tcp_conn siphon_tcp_conn;
@@ -329,7 +395,19 @@ typedef struct siphon_tcp_config {
                                     this; 0 leaves it to the kernel */
     size_t out_queue_max;        /* unsent bytes kept per connection */
     int backlog;                 /* listen(2) backlog */
-    siphon_parse_opts parse;     /* framer limits (stream is forced on) */
+    siphon_parse_opts parse;     /* framer limits (stream is forced on);
+                                    max_msg_size also bounds one WebSocket
+                                    message */
+    siphon_tls_ctx *tls;         /* borrowed, must outlive the transport;
+                                    NULL: no TLS */
+    bool websocket;              /* RFC 7118: SIP over WebSocket (ws, or wss
+                                    with tls) */
+    const char *ws_path;         /* client request-target; NULL: "/"
+                                    (copied by siphon_tcp_open) */
+    const char *ws_origin;       /* client Origin header; NULL: none
+                                    (copied) */
+    size_t ws_max_handshake;     /* largest HTTP upgrade request or reply;
+                                    0: 8 KiB */
 } siphon_tcp_config;
 
 /*
@@ -338,16 +416,19 @@ typedef struct siphon_tcp_config {
  * slowloris client holding a connection open without ever finishing a
  * request), connect timeout 32 s (64*T1, as Timer B), an 8 MiB output
  * queue (two default-sized messages), backlog 128, and
- * siphon_parse_opts_default() limits.
+ * siphon_parse_opts_default() limits; no TLS and no WebSocket.
  */
 void siphon_tcp_config_default(siphon_tcp_config *cfg);
 
 /*
  * A whole message arrived on conn (framed by Content-Length, RFC 3261
  * §18.3; not parsed: parse it with siphon_msg_parse and opts.stream =
- * true). bytes/len are valid only during the call. peer and local are the
- * connection's addresses; arrival_ms is the loop clock when the bytes
- * were read. The callback may send, close conn, or close tcp.
+ * true). On a websocket transport it is one whole WebSocket message
+ * (RFC 7118 §5.2: one message per frame sequence; parse it with
+ * opts.stream = false, as a datagram). bytes/len are valid only during
+ * the call. peer and local are the connection's addresses; arrival_ms is
+ * the loop clock when the bytes were read. The callback may send, close
+ * conn, or close tcp.
  */
 typedef void siphon_tcp_recv_fn(siphon_tcp *tcp, siphon_tcp_conn *conn,
                                 const char *bytes, size_t len,
@@ -361,13 +442,21 @@ typedef struct siphon_tcp_close_info {
                           SIPHON_EIO: socket error (sys_errno says which),
                           or the peer closed with our bytes unsent (EPIPE);
                           SIPHON_ETIMEDOUT: connect, idle or first-message
-                          timeout; SIPHON_EPARSE / SIPHON_ETOOBIG: framing;
+                          timeout (the TLS handshake and the WebSocket
+                          upgrade count as part of connecting, or of the
+                          first message when accepted);
+                          SIPHON_EPARSE / SIPHON_ETOOBIG: framing, or a
+                          bad WebSocket upgrade or frame;
+                          SIPHON_ETLS: TLS handshake, certificate
+                          verification or record failure (logged with
+                          OpenSSL's reason and the X.509 verify result);
                           SIPHON_ENOMEM: no memory for the input buffer */
     int sys_errno;     /* ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE... or 0 */
     size_t unsent;     /* queued bytes that were never written */
     bool connected;    /* false: an outbound connect never completed */
     bool transport_error; /* RFC 3261 §17.1.4: data we were asked to send
-                          was lost (err != 0 and unsent > 0, or a connect
+                          was lost (err != 0 and unsent > 0, or a connect,
+                          outbound TLS handshake or WebSocket upgrade
                           failed) -- tell the transaction layer */
 } siphon_tcp_close_info;
 
@@ -387,7 +476,8 @@ typedef void siphon_tcp_closed_fn(siphon_tcp *tcp, siphon_tcp_conn *conn,
  * with listen_addr NULL, none (client only). cfg NULL means the defaults.
  * cb receives every message. Returns 0 and sets *out, or SIPHON_EPARSE /
  * SIPHON_EINVAL / SIPHON_ENOMEM / SIPHON_EIO (socket, bind or listen
- * failed; logged).
+ * failed; logged). A listener whose TLS context has no certificate opens
+ * (every handshake will fail) with a warning.
  */
 int siphon_tcp_open(siphon_loop *loop, const char *listen_addr,
                     const siphon_tcp_config *cfg, siphon_tcp_recv_fn *cb,
@@ -428,6 +518,25 @@ int siphon_tcp_send(siphon_tcp *tcp, const struct sockaddr *dest,
                     siphon_tcp_conn **conn);
 
 /*
+ * siphon_tcp_send, naming the server: when a new connection is made,
+ * server_name (may be NULL; copied) is what TLS verifies and announces.
+ * A DNS name is sent as SNI (RFC 6066 §3; never an IP literal, which
+ * SNI forbids) and the peer certificate must match it (RFC 5922 §7.2:
+ * subjectAltName DNS entries); an IP literal must appear as an IP
+ * address entry, and with NULL the certificate must carry dest's IP
+ * address (RFC 5922 gives no rule for this case; an address is the only
+ * identity there is). A WebSocket client
+ * also sends it as the Host header (else the address text). A reused
+ * connection keeps the name it was made with: reuse matches the address
+ * only, as §18.1.1 asks. Returns as siphon_tcp_send, plus SIPHON_ETLS
+ * when TLS cannot be set up for the connection (logged).
+ */
+int siphon_tcp_send_named(siphon_tcp *tcp, const struct sockaddr *dest,
+                          socklen_t destlen, const char *server_name,
+                          const void *bytes, size_t len,
+                          siphon_tcp_conn **conn);
+
+/*
  * Send on one connection. Partial writes are queued and flushed when the
  * socket is writable. Returns 0, SIPHON_EINVAL, SIPHON_ETOOBIG,
  * SIPHON_EAGAIN, SIPHON_ENOMEM, SIPHON_ESTATE (conn is closing), or
@@ -449,6 +558,21 @@ bool siphon_tcp_conn_inbound(const siphon_tcp_conn *conn);
 /* Bytes queued and not yet written. */
 size_t siphon_tcp_conn_queued(const siphon_tcp_conn *conn);
 
+/*
+ * TLS facts of an established connection; NULL on plain connections and
+ * before the handshake completes. The strings belong to the connection
+ * and live as long as it does.
+ *   _sni: server side, the name the client asked for (RFC 6066 §3), or
+ *     NULL when it sent none; client side, the name we sent.
+ *   _tls_version: "TLSv1.2", "TLSv1.3".
+ *   _peer_subject: the subject of the peer's certificate when it was
+ *     verified (one line, RFC 2253 order, "CN=localhost"); NULL when the
+ *     peer sent none or verification was off (insecure).
+ */
+const char *siphon_tcp_conn_sni(const siphon_tcp_conn *conn);
+const char *siphon_tcp_conn_tls_version(const siphon_tcp_conn *conn);
+const char *siphon_tcp_conn_peer_subject(const siphon_tcp_conn *conn);
+
 typedef struct siphon_tcp_stats {
     uint64_t conns_open;      /* now */
     uint64_t accepted;
@@ -458,10 +582,15 @@ typedef struct siphon_tcp_stats {
     uint64_t framing_errors;
     uint64_t timeouts;        /* connect, first-message and idle */
     uint64_t rx_messages;
-    uint64_t rx_bytes;
+    uint64_t rx_bytes;        /* on the wire: TLS records, WS frames */
     uint64_t tx_bytes;
     uint64_t pings;           /* CRLFCRLF received (and answered) */
     uint64_t pongs;           /* bare CRLF received */
+    uint64_t tls_handshakes;  /* TLS handshakes completed */
+    uint64_t tls_failures;    /* handshakes that failed or timed out */
+    uint64_t ws_upgrades;     /* WebSocket upgrades completed (RFC 7118) */
+    uint64_t ws_failures;     /* upgrades refused or broken, and
+                                 connections closed for a bad frame */
 } siphon_tcp_stats;
 
 /* Copy the transport's counters into *out (no side effects). */

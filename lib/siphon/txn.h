@@ -258,6 +258,15 @@ int siphon_txn_transport_error(siphon_txn_layer *l, siphon_txn *txn,
  */
 siphon_txn *siphon_txn_find_cancelled(siphon_txn_layer *l, siphon_msg *cancel);
 
+/*
+ * The server transaction (IST or NIST) that resp, a response the TU made
+ * for one of its requests, belongs to: same top Via branch and sent-by
+ * and the request's method in CSeq (§17.2.3), or the RFC 2543 key for
+ * branches without the cookie. NULL when none is live. No side effects.
+ * This lets a TU that keeps only messages (a Tcl script) respond.
+ */
+siphon_txn *siphon_txn_find_server(siphon_txn_layer *l, siphon_msg *resp);
+
 /* ---- accessors ---------------------------------------------------------- */
 
 siphon_txn_kind siphon_txn_kind_of(const siphon_txn *t);

@@ -200,3 +200,45 @@ siphon_txn *txn_match_request(siphon_txn_layer *l, siphon_msg *req,
     }
     return NULL;
 }
+
+/*
+ * The server transaction a TU's response belongs to: the response copies
+ * the request's Vias and CSeq (§8.2.6.2), so its top Via and CSeq method
+ * name the transaction as the request did (§17.2.3). Without the cookie
+ * the RFC 2543 key is Call-ID and CSeq number, confirmed by the top Via
+ * bytes and the From tag, which a response copies unchanged.
+ */
+siphon_txn *siphon_txn_find_server(siphon_txn_layer *l, siphon_msg *resp)
+{
+    if (!l || !resp || siphon_msg_is_request(resp))
+        return NULL;
+    const siphon_via *v = siphon_msg_via(resp);
+    const siphon_cseq *cs = siphon_msg_cseq(resp);
+    if (!v || !cs)
+        return NULL;
+    bool rfc2543 = !has_cookie(v);
+    uint32_t hash = rfc2543 ? hash_2543(resp, cs) : hash_branch(v);
+    for (siphon_txn *t = l->buckets[hash & (l->nbuckets - 1)]; t;
+         t = t->hnext) {
+        if (t->hash != hash || t->rfc2543 != rfc2543 ||
+            (t->kind != SIPHON_TXN_IST && t->kind != SIPHON_TXN_NIST) ||
+            !siphon_str_eq(cs->method, siphon_msg_method(t->req)))
+            continue;
+        const siphon_via *tv = siphon_msg_via(t->req);
+        if (!tv)
+            continue;
+        if (rfc2543) {
+            const siphon_cseq *tc = siphon_msg_cseq(t->req);
+            if (tc && tc->num == cs->num && siphon_str_eq(tv->raw, v->raw) &&
+                siphon_str_eq(siphon_msg_call_id(resp),
+                              siphon_msg_call_id(t->req)) &&
+                siphon_str_caseeq(tag_of(siphon_msg_from(resp)),
+                                  tag_of(siphon_msg_from(t->req))))
+                return t;
+        } else if (siphon_str_caseeq(tv->branch, v->branch) &&
+                   same_sent_by(tv, v)) {
+            return t;
+        }
+    }
+    return NULL;
+}

@@ -88,3 +88,58 @@ proc ::siphontest::errorCode {script} {
     }
     return "no error"
 }
+
+# ---- agents (sip::agent) ------------------------------------------------
+
+namespace eval ::siphontest {
+    variable callSeq 0
+    namespace export mkreq freePort serveOnce
+}
+
+# A request without a Via (the agent adds its own), with a fresh Call-ID
+# and From tag unless given: mkreq METHOD RURI ?HEADER VALUE ...? ?-body B?
+# Headers given replace the defaults of the same name.
+proc ::siphontest::mkreq {method ruri args} {
+    variable callSeq
+    incr callSeq
+    set body ""
+    if {[llength $args] % 2 == 1} {
+        set body [lindex $args end]
+        set args [lrange $args 0 end-1]
+    }
+    set hdrs [dict create \
+        Max-Forwards 70 \
+        To <$ruri> \
+        From "<sip:alice@client.invalid>;tag=ft$callSeq" \
+        Call-ID "call$callSeq-[pid]@client.invalid" \
+        CSeq "1 $method" \
+        Contact <sip:alice@client.invalid>]
+    foreach {k v} $args {dict set hdrs $k $v}
+    if {$body ne ""} {
+        dict set hdrs Content-Type application/sdp
+        return [sip::msg request $method $ruri $hdrs $body]
+    }
+    return [sip::msg request $method $ruri $hdrs]
+}
+
+# A TCP port that was free a moment ago on 127.0.0.1 (UDP on the same
+# number is almost always free too).
+proc ::siphontest::freePort {{host 127.0.0.1}} {
+    set s [socket -server {apply {args {}}} -myaddr $host 0]
+    set port [lindex [fconfigure $s -sockname] 2]
+    close $s
+    return $port
+}
+
+# For a synchronous [$a request]: schedule the peer to answer the next
+# request with the given statuses (each a status or {status reason}).
+proc ::siphontest::serveOnce {agent statuses {method ""}} {
+    after 0 [list apply {{agent statuses method} {
+        set opts {}
+        if {$method ne ""} {lappend opts -method $method}
+        set req [$agent expect {*}$opts]
+        foreach st $statuses {
+            $agent respond $req {*}$st
+        }
+    }} $agent $statuses $method]
+}

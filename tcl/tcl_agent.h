@@ -1,0 +1,98 @@
+/*
+ * tcl_agent.h -- what tcl_agent.c (life cycle, endpoint callbacks,
+ * sip::agent create) and tcl_agent_cmds.c (the object command's
+ * subcommands) share. Private to the Tcl binding.
+ */
+#ifndef SIPHON_TCL_AGENT_H
+#define SIPHON_TCL_AGENT_H
+
+#include "siphon_tcl.h"
+
+#include <siphon/capture.h>
+#include <siphon/net.h>
+#include <siphon/ua.h>
+
+/* Listening points one agent may open (-udp/-tcp/-tls/-ws/-wss). */
+#define AGENT_MAX_LP 16
+
+/* A listening point as opened: its transport and real address. */
+typedef struct AgentLp {
+    siphon_transport transport;
+    struct sockaddr_storage addr;
+} AgentLp;
+
+/*
+ * One message waiting in an agent's inbox: a new request (its server
+ * transaction lives in the endpoint and is found again from the response
+ * by siphon_ua_respond), a stray (ACK for a 2xx, stray response), or in
+ * raw mode anything.
+ */
+typedef struct AgentMsg {
+    struct AgentMsg *nextPtr;
+    siphon_msg *msg;            /* One reference. */
+    siphon_ua_flow flow;        /* Where it came from. */
+    uint64_t timeMs;            /* Loop clock when it was handed to us. */
+} AgentMsg;
+
+struct Agent;
+
+/*
+ * A client transaction started by [$a request]. Freed with
+ * Tcl_EventuallyFree: waits and queued -command events preserve it.
+ */
+typedef struct AgentClient {
+    struct Agent *agentPtr;
+    Tcl_HashEntry *hPtr;        /* In agentPtr->clients; NULL once released. */
+    char name[32];              /* Handle name, "req3". */
+    siphon_ua_client *uc;       /* NULL once ended or released. */
+    Tcl_Obj *responsesPtr;      /* List of sip::msg values (own ref). */
+    Tcl_Obj *commandPtr;        /* -command prefix, or NULL. */
+    const char *result;         /* "pending", "final", "timeout", ... */
+    int err;                    /* 0 or the SIPHON_E* code of the end. */
+    int done;                   /* The final callback has run. */
+    int released;               /* Out of the table; freed when unused. */
+    int silenced;               /* No more -command calls (forgotten,
+                                 * guard expired, or the agent went). */
+    int invite;                 /* An INVITE (Timer B) or not (Timer F). */
+    int ack;                    /* An ACK: sent without a transaction. */
+} AgentClient;
+
+/* One sip::agent object. Freed with Tcl_EventuallyFree. */
+typedef struct Agent {
+    Tcl_Interp *interp;
+    Tcl_Command token;
+    siphon_loop *loop;
+    siphon_ua *ua;
+    siphon_tls_ctx *tls;        /* Owned; outlives ua. */
+    siphon_pcap_writer *pcap;   /* Owned; closed after ua. */
+    char *dnsServers;           /* Owned copy for the config. */
+    int raw;
+    int deleted;                /* The command is gone; ua freed. */
+    AgentLp lp[AGENT_MAX_LP];
+    int nlp;
+    AgentMsg *inHead, *inTail;
+    size_t inCount;
+    Tcl_HashTable clients;      /* Handle name -> AgentClient. */
+    unsigned long clientSeq;
+    uint64_t serverErrors;      /* server_error callbacks seen. */
+    uint64_t serverTimeouts;    /* of those, Timer H */
+} Agent;
+
+/* tcl_agent.c */
+typedef int AgentDoneProc(Agent *a, void *arg);
+int AgentWait(Agent *a, AgentDoneProc *done, void *arg, int timeoutMs);
+AgentClient *AgentClientNew(Agent *a, Tcl_Obj *commandPtr);
+void AgentClientDrop(AgentClient *cl, int silence);
+void AgentOnResponse(void *arg, siphon_ua_client *c, siphon_msg *resp,
+                     int err, bool final);
+int AgentTransportFromObj(Tcl_Interp *interp, Tcl_Obj *objPtr,
+                          siphon_transport *out);
+const char *AgentTransportLower(siphon_transport t);
+Tcl_Obj *AgentAddrObj(const struct sockaddr_storage *ss);
+int AgentMsPositive(Tcl_Interp *interp, Tcl_Obj *objPtr, int *msPtr);
+
+/* tcl_agent_cmds.c */
+int AgentObjCmd(void *clientData, Tcl_Interp *interp, int objc,
+                Tcl_Obj *const objv[]);
+
+#endif /* SIPHON_TCL_AGENT_H */
