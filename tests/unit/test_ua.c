@@ -22,6 +22,7 @@ typedef struct side {
     siphon_ua *ua;
     char addr[SIPHON_ADDR_STRLEN];       /* UDP */
     char tcp_addr[SIPHON_ADDR_STRLEN];
+    char uri[128];                       /* sip:b@<UDP address> */
     int requests, strays, acks, server_errors;
     siphon_msg *last_req;
     siphon_ua_flow last_flow;
@@ -87,10 +88,14 @@ static void on_response(void *arg, siphon_ua_client *c, siphon_msg *resp,
         s->finals++;
 }
 
-static void side_open(siphon_loop *loop, side *s, bool tcp)
+typedef void request_fn(void *arg, siphon_ua *ua, siphon_txn *stx,
+                        siphon_msg *req, const siphon_ua_flow *from);
+
+static void side_open_with(siphon_loop *loop, side *s, bool tcp,
+                           request_fn *on_req)
 {
     memset(s, 0, sizeof *s);
-    siphon_ua_handlers h = {.request = on_request, .stray = on_stray,
+    siphon_ua_handlers h = {.request = on_req, .stray = on_stray,
                             .server_error = on_server_error, .arg = s};
     CHECK_INT(siphon_ua_new(loop, NULL, &h, &s->ua), 0);
     struct sockaddr_storage a;
@@ -98,6 +103,7 @@ static void side_open(siphon_loop *loop, side *s, bool tcp)
                                &a),
               0);
     siphon_addr_format((struct sockaddr *)&a, s->addr, sizeof s->addr);
+    snprintf(s->uri, sizeof s->uri, "sip:b@%s", s->addr);
     if (tcp) {
         /* TCP on the same port number, as a SIP server listens (§18). */
         char same[SIPHON_ADDR_STRLEN];
@@ -107,6 +113,11 @@ static void side_open(siphon_loop *loop, side *s, bool tcp)
         siphon_addr_format((struct sockaddr *)&a, s->tcp_addr,
                            sizeof s->tcp_addr);
     }
+}
+
+static void side_open(siphon_loop *loop, side *s, bool tcp)
+{
+    side_open_with(loop, s, tcp, on_request);
 }
 
 static void side_close(side *s)
@@ -120,6 +131,25 @@ static void run_until(siphon_loop *loop, const int *count, int want)
 {
     for (int i = 0; i < 300 && *count < want; i++)
         siphon_loop_run_once(loop, 10);
+}
+
+/* A loop with two endpoints, each on UDP and, when asked, TCP. */
+static siphon_loop *pair_open(side *a, bool a_tcp, side *b, bool b_tcp)
+{
+    siphon_loop *loop;
+    CHECK_INT(siphon_loop_new(&loop), 0);
+    side_open(loop, a, a_tcp);
+    if (b)
+        side_open(loop, b, b_tcp);
+    return loop;
+}
+
+static void pair_close(siphon_loop *loop, side *a, side *b)
+{
+    side_close(a);
+    if (b)
+        side_close(b);
+    siphon_loop_free(loop);
 }
 
 static siphon_msg *make_req(const char *method, const char *ruri,
@@ -147,24 +177,41 @@ static siphon_msg *make_req(const char *method, const char *ruri,
     return m;
 }
 
+/* from sends a request to ruri and the loop runs until it has had
+ * want_finals final answers in all. */
+static void request_and_wait(siphon_loop *loop, side *from, const char *method,
+                             const char *ruri, size_t pad, int want_finals)
+{
+    siphon_msg *req = make_req(method, ruri, pad);
+    CHECK_INT(siphon_ua_request(from->ua, req, NULL, on_response, from, NULL),
+              0);
+    siphon_msg_unref(req);
+    run_until(loop, &from->finals, want_finals);
+}
+
+/* A hand-written request from a raw socket: the Via is the caller's. */
+static void raw_request(char *buf, size_t cap, const char *to_addr,
+                        const char *start_extra, const char *via,
+                        const char *call_id, const char *cseq)
+{
+    snprintf(buf, cap,
+             "OPTIONS sip:b@%s SIP/2.0%s\r\nVia: %s\r\n"
+             "Max-Forwards: 70\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\n"
+             "Call-ID: %s\r\nCSeq: %s OPTIONS\r\nContent-Length: 0\r\n\r\n",
+             to_addr, start_extra, via, call_id, cseq);
+}
+
 UNIT_TEST(ua_options_udp_and_tcp)
 {
-    siphon_loop *loop;
-    CHECK_INT(siphon_loop_new(&loop), 0);
     side a, b;
-    side_open(loop, &a, true);
-    side_open(loop, &b, true);
+    siphon_loop *loop = pair_open(&a, true, &b, true);
     b.answer = 200;
     for (int tcp = 0; tcp < 2; tcp++) {
-        char ruri[128];
-        snprintf(ruri, sizeof ruri, "sip:b@%s%s", b.addr,
+        char ruri[160];
+        snprintf(ruri, sizeof ruri, "%s%s", b.uri,
                  tcp ? ";transport=tcp" : "");
-        siphon_msg *req = make_req("OPTIONS", ruri, 0);
-        int before = a.finals;
-        CHECK_INT(siphon_ua_request(a.ua, req, NULL, on_response, &a, NULL), 0);
-        siphon_msg_unref(req);
-        run_until(loop, &a.finals, before + 1);
-        CHECK_INT(a.finals, before + 1);
+        request_and_wait(loop, &a, "OPTIONS", ruri, 0, tcp + 1);
+        CHECK_INT(a.finals, tcp + 1);
         CHECK_INT(a.last_status, 200);
         CHECK_INT(b.last_flow.transport,
                   tcp ? SIPHON_RESOLVE_TCP : SIPHON_RESOLVE_UDP);
@@ -176,9 +223,7 @@ UNIT_TEST(ua_options_udp_and_tcp)
         CHECK_INT(v->rport, siphon_addr_port(
                                 (struct sockaddr *)&b.last_flow.peer));
     }
-    side_close(&a);
-    side_close(&b);
-    siphon_loop_free(loop);
+    pair_close(loop, &a, &b);
 }
 
 /* A raw UDP socket to play a hand-written peer. */
@@ -219,22 +264,17 @@ static ssize_t raw_recv(siphon_loop *loop, int fd, char *buf, size_t cap)
 
 UNIT_TEST(ua_received_rport_and_routing)
 {
-    siphon_loop *loop;
-    CHECK_INT(siphon_loop_new(&loop), 0);
     side b;
-    side_open(loop, &b, false);
+    siphon_loop *loop = pair_open(&b, false, NULL, false);
     b.answer = 200;
     struct sockaddr_storage me;
     int fd = raw_udp(&me);
     char req[512];
     /* sent-by names a host and a port nobody listens on: with rport the
      * response must come back to the source port (RFC 3581 §4). */
-    snprintf(req, sizeof req,
-             "OPTIONS sip:b@%s SIP/2.0\r\n"
-             "Via: SIP/2.0/UDP client.invalid:1;branch=z9hG4bKrport1;rport\r\n"
-             "Max-Forwards: 70\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\n"
-             "Call-ID: rport1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
-             b.addr);
+    raw_request(req, sizeof req, b.addr, "",
+                "SIP/2.0/UDP client.invalid:1;branch=z9hG4bKrport1;rport",
+                "rport1", "1");
     raw_send(fd, b.addr, req);
     char buf[2048];
     CHECK(raw_recv(loop, fd, buf, sizeof buf) > 0);
@@ -256,50 +296,37 @@ UNIT_TEST(ua_received_rport_and_routing)
 
     /* Without rport, sent-by is an IP that is the source: no received,
      * and the response goes to the sent-by port (§18.2.2). */
-    snprintf(req, sizeof req,
-             "OPTIONS sip:b@%s SIP/2.0\r\n"
-             "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKnorport\r\n"
-             "Max-Forwards: 70\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\n"
-             "Call-ID: rport2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
-             b.addr, siphon_addr_port((struct sockaddr *)&me));
+    char via[128];
+    snprintf(via, sizeof via, "SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKnorport",
+             siphon_addr_port((struct sockaddr *)&me));
+    raw_request(req, sizeof req, b.addr, "", via, "rport2", "1");
     raw_send(fd, b.addr, req);
     CHECK(raw_recv(loop, fd, buf, sizeof buf) > 0);
     CHECK(strstr(buf, "received=") == NULL);
     CHECK_INT(b.requests, 2);
     close(fd);
-    side_close(&b);
-    siphon_loop_free(loop);
+    pair_close(loop, &b, NULL);
 }
 
 UNIT_TEST(ua_malformed_gets_400_or_nothing)
 {
-    siphon_loop *loop;
-    CHECK_INT(siphon_loop_new(&loop), 0);
     side b;
-    side_open(loop, &b, false);
+    siphon_loop *loop = pair_open(&b, false, NULL, false);
     b.answer = 200;
     struct sockaddr_storage me;
     int fd = raw_udp(&me);
-    char req[512], buf[2048];
+    char req[512], buf[2048], via[128];
+    snprintf(via, sizeof via, "SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKbad",
+             siphon_addr_port((struct sockaddr *)&me));
     /* A broken CSeq, a readable Via: 400, and the TU never sees it. */
-    snprintf(req, sizeof req,
-             "OPTIONS sip:b@%s SIP/2.0\r\n"
-             "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKbad1\r\n"
-             "Max-Forwards: 70\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\n"
-             "Call-ID: bad1\r\nCSeq: one OPTIONS\r\nContent-Length: 0\r\n\r\n",
-             b.addr, siphon_addr_port((struct sockaddr *)&me));
+    raw_request(req, sizeof req, b.addr, "", via, "bad1", "one");
     raw_send(fd, b.addr, req);
     CHECK(raw_recv(loop, fd, buf, sizeof buf) > 0);
     CHECK(strncmp(buf, "SIP/2.0 400", 11) == 0);
     CHECK(strstr(buf, "Call-ID: bad1") != NULL);
     CHECK_INT(b.requests, 0);
     /* Garbage in the start line: salvaged from the raw lines. */
-    snprintf(req, sizeof req,
-             "OPTIONS sip:b@%s SIP/2.0 trailing\r\n"
-             "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKbad2\r\n"
-             "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\n"
-             "Call-ID: bad2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
-             b.addr, siphon_addr_port((struct sockaddr *)&me));
+    raw_request(req, sizeof req, b.addr, " trailing", via, "bad2", "1");
     raw_send(fd, b.addr, req);
     CHECK(raw_recv(loop, fd, buf, sizeof buf) > 0);
     CHECK(strncmp(buf, "SIP/2.0 400", 11) == 0);
@@ -315,24 +342,16 @@ UNIT_TEST(ua_malformed_gets_400_or_nothing)
     CHECK_INT(st.rx_malformed, 4);
     CHECK_INT(st.rejected_400, 2);
     close(fd);
-    side_close(&b);
-    siphon_loop_free(loop);
+    pair_close(loop, &b, NULL);
 }
 
 UNIT_TEST(ua_large_request_switches_to_tcp)
 {
-    siphon_loop *loop;
-    CHECK_INT(siphon_loop_new(&loop), 0);
     side a, b;
-    side_open(loop, &a, true);
-    side_open(loop, &b, true);
+    siphon_loop *loop = pair_open(&a, true, &b, true);
     b.answer = 200;
-    char ruri[128];
-    snprintf(ruri, sizeof ruri, "sip:b@%s", b.addr);
-    siphon_msg *req = make_req("MESSAGE", ruri, 1400);
-    CHECK_INT(siphon_ua_request(a.ua, req, NULL, on_response, &a, NULL), 0);
-    siphon_msg_unref(req);
-    run_until(loop, &a.finals, 1);
+    const char *ruri = b.uri;
+    request_and_wait(loop, &a, "MESSAGE", ruri, 1400, 1);
     CHECK_INT(a.last_status, 200);
     /* §18.1.1: over 1300 bytes it went over TCP, with the Via saying so. */
     CHECK_INT(b.last_flow.transport, SIPHON_RESOLVE_TCP);
@@ -341,38 +360,24 @@ UNIT_TEST(ua_large_request_switches_to_tcp)
     siphon_ua_get_stats(a.ua, &st);
     CHECK_INT(st.tcp_switches, 1);
     /* A small one stays on UDP. */
-    req = make_req("MESSAGE", ruri, 10);
-    CHECK_INT(siphon_ua_request(a.ua, req, NULL, on_response, &a, NULL), 0);
-    siphon_msg_unref(req);
-    run_until(loop, &a.finals, 2);
+    request_and_wait(loop, &a, "MESSAGE", ruri, 10, 2);
     CHECK_INT(b.last_flow.transport, SIPHON_RESOLVE_UDP);
-    side_close(&a);
-    side_close(&b);
-    siphon_loop_free(loop);
+    pair_close(loop, &a, &b);
 }
 
 UNIT_TEST(ua_large_request_falls_back_to_udp)
 {
     /* The peer has no TCP: the refused connection sends the request over
      * UDP after all (§18.1.1). */
-    siphon_loop *loop;
-    CHECK_INT(siphon_loop_new(&loop), 0);
     side a, b;
-    side_open(loop, &a, true);
-    side_open(loop, &b, false);
+    siphon_loop *loop = pair_open(&a, true, &b, false);
     b.answer = 200;
-    char ruri[128];
-    snprintf(ruri, sizeof ruri, "sip:b@%s", b.addr);
-    siphon_msg *req = make_req("MESSAGE", ruri, 1400);
-    CHECK_INT(siphon_ua_request(a.ua, req, NULL, on_response, &a, NULL), 0);
-    siphon_msg_unref(req);
-    run_until(loop, &a.finals, 1);
+    const char *ruri = b.uri;
+    request_and_wait(loop, &a, "MESSAGE", ruri, 1400, 1);
     CHECK_INT(a.last_status, 200);
     CHECK_INT(b.last_flow.transport, SIPHON_RESOLVE_UDP);
     CHECK_STR(siphon_msg_via(b.last_req)->transport, "UDP");
-    side_close(&a);
-    side_close(&b);
-    siphon_loop_free(loop);
+    pair_close(loop, &a, &b);
 }
 
 UNIT_TEST(ua_timer_f_and_b_on_virtual_clock)
@@ -412,17 +417,13 @@ UNIT_TEST(ua_timer_f_and_b_on_virtual_clock)
      * 1.5, 3.5, 7.5, 15.5, 31.5 (7). */
     CHECK_INT(got, 11 + 7);
     close(fd);
-    side_close(&a);
-    siphon_loop_free(loop);
+    pair_close(loop, &a, NULL);
 }
 
 UNIT_TEST(ua_invite_ack_and_capture)
 {
-    siphon_loop *loop;
-    CHECK_INT(siphon_loop_new(&loop), 0);
     side a, b;
-    side_open(loop, &a, false);
-    side_open(loop, &b, false);
+    siphon_loop *loop = pair_open(&a, false, &b, false);
     char dir[] = "/tmp/siphon-ua-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     char path[256];
@@ -431,23 +432,16 @@ UNIT_TEST(ua_invite_ack_and_capture)
     CHECK_INT(siphon_pcap_writer_open(path, &w, NULL), 0);
     siphon_ua_capture_pcap(a.ua, w);
 
-    char ruri[128];
-    snprintf(ruri, sizeof ruri, "sip:b@%s", b.addr);
+    const char *ruri = b.uri;
     /* 486: the INVITE client transaction ACKs it itself (§17.1.1.3). */
     b.answer = 486;
-    siphon_msg *req = make_req("INVITE", ruri, 0);
-    CHECK_INT(siphon_ua_request(a.ua, req, NULL, on_response, &a, NULL), 0);
-    siphon_msg_unref(req);
-    run_until(loop, &b.acks, 1);
+    request_and_wait(loop, &a, "INVITE", ruri, 0, 1);
     CHECK_INT(a.last_status, 486);
+    tcpt_spin(loop, 20);
     CHECK_INT(b.acks, 0); /* absorbed by the server transaction */
     /* 200: the TU sends the ACK, which reaches the TU on the other side. */
     b.answer = 200;
-    req = make_req("INVITE", ruri, 0);
-    siphon_ua_client *c = NULL;
-    CHECK_INT(siphon_ua_request(a.ua, req, NULL, on_response, &a, &c), 0);
-    siphon_msg_unref(req);
-    run_until(loop, &a.finals, 2);
+    request_and_wait(loop, &a, "INVITE", ruri, 0, 2);
     CHECK_INT(a.last_status, 200);
     siphon_msg *ack = make_req("ACK", ruri, 0);
     CHECK_INT(siphon_ua_request(a.ua, ack, NULL, NULL, NULL, NULL), 0);
@@ -461,20 +455,14 @@ UNIT_TEST(ua_invite_ack_and_capture)
     CHECK_INT(siphon_pcap_writer_close(w), 0);
     unlink(path);
     rmdir(dir);
-    side_close(&a);
-    side_close(&b);
-    siphon_loop_free(loop);
+    pair_close(loop, &a, &b);
 }
 
 UNIT_TEST(ua_respond_by_message_and_errors)
 {
-    siphon_loop *loop;
-    CHECK_INT(siphon_loop_new(&loop), 0);
     side a, b;
-    side_open(loop, &a, false);
-    side_open(loop, &b, false);
-    char ruri[128];
-    snprintf(ruri, sizeof ruri, "sip:b@%s", b.addr);
+    siphon_loop *loop = pair_open(&a, false, &b, false);
+    const char *ruri = b.uri;
     siphon_msg *req = make_req("OPTIONS", ruri, 0);
     CHECK_INT(siphon_ua_request(a.ua, req, NULL, on_response, &a, NULL), 0);
     siphon_msg_unref(req);
@@ -502,9 +490,7 @@ UNIT_TEST(ua_respond_by_message_and_errors)
               SIPHON_EINVAL);
     siphon_ua_dest bad = {.addr = "not-an-address"};
     CHECK(siphon_ua_send_raw(a.ua, &bad, "x", 1) < 0);
-    side_close(&a);
-    side_close(&b);
-    siphon_loop_free(loop);
+    pair_close(loop, &a, &b);
 }
 
 /* The UAS side of §9.2: 200 to the CANCEL, 487 to the INVITE. */
@@ -542,20 +528,10 @@ static void cancel_uas(void *arg, siphon_ua *ua, siphon_txn *stx,
 
 UNIT_TEST(ua_cancel_invite)
 {
-    siphon_loop *loop;
-    CHECK_INT(siphon_loop_new(&loop), 0);
     side a, b;
-    side_open(loop, &a, false);
-    side_open(loop, &b, false);
-    siphon_ua_free(b.ua);
-    siphon_ua_handlers h = {.request = cancel_uas, .arg = &b};
-    CHECK_INT(siphon_ua_new(loop, NULL, &h, &b.ua), 0);
-    struct sockaddr_storage ba;
-    CHECK_INT(siphon_ua_listen(b.ua, SIPHON_RESOLVE_UDP, "127.0.0.1:0", NULL,
-                               &ba), 0);
-    siphon_addr_format((struct sockaddr *)&ba, b.addr, sizeof b.addr);
-    char ruri[128];
-    snprintf(ruri, sizeof ruri, "sip:b@%s", b.addr);
+    siphon_loop *loop = pair_open(&a, false, NULL, false);
+    side_open_with(loop, &b, false, cancel_uas);
+    const char *ruri = b.uri;
     siphon_msg *req = make_req("INVITE", ruri, 0);
     siphon_ua_client *inv = NULL;
     CHECK_INT(siphon_ua_request(a.ua, req, NULL, on_response, &a, &inv), 0);
@@ -573,18 +549,13 @@ UNIT_TEST(ua_cancel_invite)
     CHECK_INT(b.requests, 2);
     siphon_msg_unref(c.last_resp);
     CHECK_INT(siphon_ua_cancel(inv, on_response, &c, NULL), SIPHON_ESTATE);
-    side_close(&a);
-    side_close(&b);
-    siphon_loop_free(loop);
+    pair_close(loop, &a, &b);
 }
 
 UNIT_TEST(ua_hep_mirror)
 {
-    siphon_loop *loop;
-    CHECK_INT(siphon_loop_new(&loop), 0);
     side a, b;
-    side_open(loop, &a, false);
-    side_open(loop, &b, false);
+    siphon_loop *loop = pair_open(&a, false, &b, false);
     b.answer = 200;
     struct sockaddr_storage coll;
     int fd = raw_udp(&coll);
@@ -595,12 +566,8 @@ UNIT_TEST(ua_hep_mirror)
     CHECK_INT(siphon_ua_capture_hep(a.ua, caddr, &ho), 0);
     CHECK_INT(siphon_ua_capture_hep(a.ua, "bogus", &ho), SIPHON_EPARSE);
     CHECK_INT(siphon_ua_capture_hep(a.ua, caddr, &ho), 0);
-    char ruri[128];
-    snprintf(ruri, sizeof ruri, "sip:b@%s", b.addr);
-    siphon_msg *req = make_req("OPTIONS", ruri, 0);
-    CHECK_INT(siphon_ua_request(a.ua, req, NULL, on_response, &a, NULL), 0);
-    siphon_msg_unref(req);
-    run_until(loop, &a.finals, 1);
+    const char *ruri = b.uri;
+    request_and_wait(loop, &a, "OPTIONS", ruri, 0, 1);
     /* Two HEP3 packets: the OPTIONS out and the 200 in, each with the
      * capture id, the key and the Call-ID as correlation. */
     char buf[4096];
@@ -618,7 +585,5 @@ UNIT_TEST(ua_hep_mirror)
     CHECK_INT(packets, 2);
     CHECK_INT(siphon_ua_capture_hep(a.ua, NULL, NULL), 0);
     close(fd);
-    side_close(&a);
-    side_close(&b);
-    siphon_loop_free(loop);
+    pair_close(loop, &a, &b);
 }
