@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -88,6 +89,9 @@ bool dm_start(dm *d, int ttl, const char *const *records, size_t nrec)
         argv[n] = NULL;
         pid_t pid = fork();
         if (pid == 0) {
+            /* A test runner that dies (a crash, a closed pipe) must not
+             * leave its DNS server behind. */
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
             freopen("/dev/null", "w", stdout);
             freopen("/dev/null", "w", stderr);
             execv(path, (char *const *)argv);
