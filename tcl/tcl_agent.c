@@ -122,6 +122,57 @@ AgentMsPositive(Tcl_Interp *interp, Tcl_Obj *objPtr, int *msPtr)
     return TCL_OK;
 }
 
+/*
+ * One option of an "-option value ..." list, for every subcommand that
+ * takes one, so that all of them name a bad option and a missing value
+ * alike. Looks objv[*iPtr] up in options (NULL-terminated) and sets
+ * *idxPtr to its index and *valuePtr to the word after it; an option
+ * also named in flags (NULL-terminated; NULL: none) takes no value and
+ * gets NULL. *iPtr moves past what was taken. An unknown option is
+ * Tcl_GetIndexFromObj's error, a missing value {SIP USAGE ARGS}.
+ */
+int
+AgentNextOption(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[],
+                int *iPtr, const char *const options[],
+                const char *const flags[], int *idxPtr, Tcl_Obj **valuePtr)
+{
+    int i = *iPtr;
+
+    if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0, idxPtr)
+            != TCL_OK) {
+        return TCL_ERROR;
+    }
+    for (; flags != NULL && *flags != NULL; flags++) {
+        if (strcmp(*flags, options[*idxPtr]) == 0) {
+            *valuePtr = NULL;
+            *iPtr = i + 1;
+            return TCL_OK;
+        }
+    }
+    if (i + 1 >= objc) {
+        return SiphonUsageError(interp, "ARGS", "option %s needs a value",
+                                options[*idxPtr]);
+    }
+    *valuePtr = objv[i + 1];
+    *iPtr = i + 2;
+    return TCL_OK;
+}
+
+/* Drops every message waiting in the inbox. */
+void
+AgentInboxClear(Agent *a)
+{
+    while (a->inHead != NULL) {
+        AgentMsg *e = a->inHead;
+
+        a->inHead = e->nextPtr;
+        siphon_msg_unref(e->msg);
+        ckfree(e);
+    }
+    a->inTail = NULL;
+    a->inCount = 0;
+}
+
 /* ---- waiting -------------------------------------------------------- */
 
 static void
@@ -449,15 +500,7 @@ AgentDeleteProc(void *clientData)
         AgentClientDrop(cl, 1);
     }
     Tcl_DeleteHashTable(&a->clients);
-    while (a->inHead != NULL) {
-        AgentMsg *e = a->inHead;
-
-        a->inHead = e->nextPtr;
-        siphon_msg_unref(e->msg);
-        ckfree(e);
-    }
-    a->inTail = NULL;
-    a->inCount = 0;
+    AgentInboxClear(a);
     if (a->pcap != NULL) {
         (void) siphon_pcap_writer_close(a->pcap);
         a->pcap = NULL;
@@ -540,19 +583,14 @@ ParseCreateOpts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int i,
     };
     int idx, b;
 
-    for (; i < objc; i += 2) {
+    while (i < objc) {
         Tcl_Obj *v;
         siphon_transport t = 0;
 
-        if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
-                                &idx) != TCL_OK) {
+        if (AgentNextOption(interp, objc, objv, &i, options, NULL, &idx, &v)
+                != TCL_OK) {
             return TCL_ERROR;
         }
-        if (i + 1 >= objc) {
-            return SiphonUsageError(interp, "ARGS", "option %s needs a value",
-                                    options[idx]);
-        }
-        v = objv[i + 1];
         switch (idx) {
         case O_UDP: t = SIPHON_RESOLVE_UDP; break;
         case O_TCP: t = SIPHON_RESOLVE_TCP; break;

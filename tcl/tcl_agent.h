@@ -90,6 +90,11 @@ int AgentTransportFromObj(Tcl_Interp *interp, Tcl_Obj *objPtr,
 const char *AgentTransportLower(siphon_transport t);
 Tcl_Obj *AgentAddrObj(const struct sockaddr_storage *ss);
 int AgentMsPositive(Tcl_Interp *interp, Tcl_Obj *objPtr, int *msPtr);
+int AgentNextOption(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[],
+                    int *iPtr, const char *const options[],
+                    const char *const flags[], int *idxPtr,
+                    Tcl_Obj **valuePtr);
+void AgentInboxClear(Agent *a);
 
 /* tcl_agent_cmds.c */
 int AgentObjCmd(void *clientData, Tcl_Interp *interp, int objc,

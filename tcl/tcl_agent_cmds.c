@@ -90,6 +90,17 @@ AddrCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[],
 
 /* ---- send, request ---------------------------------------------------- */
 
+/* An "ip:port" or "[ipv6]:port" option value; {SIP USAGE ADDRESS}. */
+static int
+ParseAddr(Tcl_Interp *interp, const char *s, struct sockaddr_storage *ss)
+{
+    if (siphon_addr_parse(siphon_str_make(s, strlen(s)), ss, NULL) != 0) {
+        return SiphonUsageError(interp, "ADDRESS",
+                "bad address \"%s\": want ip:port or [ipv6]:port", s);
+    }
+    return TCL_OK;
+}
+
 /* The destination options shared by send and request. */
 typedef struct DestOpts {
     siphon_ua_dest dest;
@@ -109,54 +120,44 @@ ParseDestOpts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int i,
         "-async", "-command", "-servername", "-timeout", "-to", "-transport",
         NULL
     };
+    static const char *const flags[] = {"-async", NULL};
     const char *const *options = request ? requestOpts : sendOpts;
     int idx;
 
     memset(d, 0, sizeof(*d));
     d->timeoutMs = REQUEST_TIMEOUT_MS;
-    for (; i < objc; i++) {
+    while (i < objc) {
         const char *opt;
+        Tcl_Obj *v;
 
-        if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
-                                &idx) != TCL_OK) {
+        if (AgentNextOption(interp, objc, objv, &i, options, flags, &idx, &v)
+                != TCL_OK) {
             return TCL_ERROR;
         }
         opt = options[idx];
         if (strcmp(opt, "-async") == 0) {
             d->async = 1;
-            continue;
-        }
-        if (i + 1 >= objc) {
-            return SiphonUsageError(interp, "ARGS", "option %s needs a value",
-                                    opt);
-        }
-        i++;
-        if (strcmp(opt, "-to") == 0) {
-            d->dest.addr = Tcl_GetString(objv[i]);
+        } else if (strcmp(opt, "-to") == 0) {
+            d->dest.addr = Tcl_GetString(v);
         } else if (strcmp(opt, "-transport") == 0) {
-            if (AgentTransportFromObj(interp, objv[i], &d->dest.transport)
+            if (AgentTransportFromObj(interp, v, &d->dest.transport)
                     != TCL_OK) {
                 return TCL_ERROR;
             }
         } else if (strcmp(opt, "-servername") == 0) {
-            d->dest.server_name = Tcl_GetString(objv[i]);
+            d->dest.server_name = Tcl_GetString(v);
         } else if (strcmp(opt, "-timeout") == 0) {
-            if (AgentMsPositive(interp, objv[i], &d->timeoutMs) != TCL_OK) {
+            if (AgentMsPositive(interp, v, &d->timeoutMs) != TCL_OK) {
                 return TCL_ERROR;
             }
         } else if (strcmp(opt, "-command") == 0) {
-            d->commandPtr = objv[i];
+            d->commandPtr = v;
         }
     }
     if (d->dest.addr != NULL) {
         struct sockaddr_storage ss;
-        const char *s = d->dest.addr;
 
-        if (siphon_addr_parse(siphon_str_make(s, strlen(s)), &ss, NULL)
-                != 0) {
-            return SiphonUsageError(interp, "ADDRESS",
-                    "bad address \"%s\": want ip:port or [ipv6]:port", s);
-        }
+        return ParseAddr(interp, d->dest.addr, &ss);
     }
     return TCL_OK;
 }
@@ -507,30 +508,21 @@ ExpectCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
     int timeoutMs = EXPECT_TIMEOUT_MS, i, idx, r;
 
     memset(&f, 0, sizeof(f));
-    for (i = 2; i < objc; i += 2) {
+    i = 2;
+    while (i < objc) {
         Tcl_Obj *v;
 
-        if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
-                                &idx) != TCL_OK) {
+        if (AgentNextOption(interp, objc, objv, &i, options, NULL, &idx, &v)
+                != TCL_OK) {
             return TCL_ERROR;
         }
-        if (i + 1 >= objc) {
-            return SiphonUsageError(interp, "ARGS", "option %s needs a value",
-                                    options[idx]);
-        }
-        v = objv[i + 1];
         switch (idx) {
-        case E_FROM: {
-            const char *s = Tcl_GetString(v);
-
-            if (siphon_addr_parse(siphon_str_make(s, strlen(s)), &f.from,
-                                  NULL) != 0) {
-                return SiphonUsageError(interp, "ADDRESS",
-                        "bad address \"%s\": want ip:port or [ipv6]:port", s);
+        case E_FROM:
+            if (ParseAddr(interp, Tcl_GetString(v), &f.from) != TCL_OK) {
+                return TCL_ERROR;
             }
             f.hasFrom = 1;
             break;
-        }
         case E_INFO: infoVar = v; break;
         case E_METHOD: f.method = Tcl_GetString(v); break;
         case E_STATUS: {
@@ -684,26 +676,23 @@ BuildResponse(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[],
         }
         i++;
     }
-    for (; i < objc; i += 2) {
-        if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0, &idx)
+    while (i < objc) {
+        Tcl_Obj *v;
+
+        if (AgentNextOption(interp, objc, objv, &i, options, NULL, &idx, &v)
                 != TCL_OK) {
             goto done;
         }
-        if (i + 1 >= objc) {
-            rc = SiphonUsageError(interp, "ARGS", "option %s needs a value",
-                                  options[idx]);
-            goto done;
-        }
         switch (idx) {
-        case R_BODY: bodyObj = objv[i + 1]; hasBody = 1; break;
-        case R_HEADER: headers = objv[i + 1]; break;
+        case R_BODY: bodyObj = v; hasBody = 1; break;
+        case R_HEADER: headers = v; break;
         case R_TOTAG:
-            if (!BYTES(objv[i + 1], tag)) {
+            if (!BYTES(v, tag)) {
                 goto done;
             }
             break;
         case R_TYPE:
-            if (!BYTES(objv[i + 1], ctype)) {
+            if (!BYTES(v, ctype)) {
                 goto done;
             }
             break;
@@ -786,6 +775,34 @@ done:
     return rc;
 }
 
+/* Why siphon_ua_respond refused a response (rc, not 0), as the error. */
+static int
+RespondError(Agent *a, Tcl_Interp *interp, int rc)
+{
+    if (rc == SIPHON_ENOENT && a->raw) {
+        /* stateless: no listening point of the top Via's transport */
+        Tcl_SetObjResult(interp, Tcl_NewStringObj(
+                "no listening point for the transport of the response's "
+                "top Via", -1));
+        Tcl_SetErrorCode(interp, "SIP", "LOOKUP", "TRANSPORT", (char *) NULL);
+    } else if (rc == SIPHON_ENOENT) {
+        /* Outside raw mode a response goes only through its server
+         * transaction, never statelessly. */
+        Tcl_SetObjResult(interp, Tcl_NewStringObj(
+                "no server transaction for this response (it ended, or "
+                "the response matches no request)", -1));
+        Tcl_SetErrorCode(interp, "SIP", "NOTXN", (char *) NULL);
+    } else if (rc == SIPHON_ESTATE) {
+        Tcl_SetObjResult(interp, Tcl_NewStringObj(
+                "the transaction takes no such response now (a second "
+                "final response?)", -1));
+        Tcl_SetErrorCode(interp, "SIP", "STATE", (char *) NULL);
+    } else {
+        return TransportError(interp, "cannot respond", rc);
+    }
+    return TCL_ERROR;
+}
+
 static int
 RespondCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
@@ -813,36 +830,9 @@ RespondCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 
     rc = siphon_ua_respond(a->ua, NULL, resp);
     SiphonClockKick(interp);
-    if (rc == SIPHON_ENOENT && a->raw) {
-        /* stateless: no listening point of the top Via's transport */
-        siphon_msg_unref(resp);
-        Tcl_SetObjResult(interp, Tcl_NewStringObj(
-                "no listening point for the transport of the response's "
-                "top Via", -1));
-        Tcl_SetErrorCode(interp, "SIP", "LOOKUP", "TRANSPORT", (char *) NULL);
-        return TCL_ERROR;
-    }
-    if (rc == SIPHON_ENOENT) {
-        /* Outside raw mode a response goes only through its server
-         * transaction, never statelessly. */
-        siphon_msg_unref(resp);
-        Tcl_SetObjResult(interp, Tcl_NewStringObj(
-                "no server transaction for this response (it ended, or "
-                "the response matches no request)", -1));
-        Tcl_SetErrorCode(interp, "SIP", "NOTXN", (char *) NULL);
-        return TCL_ERROR;
-    }
-    if (rc == SIPHON_ESTATE) {
-        siphon_msg_unref(resp);
-        Tcl_SetObjResult(interp, Tcl_NewStringObj(
-                "the transaction takes no such response now (a second "
-                "final response?)", -1));
-        Tcl_SetErrorCode(interp, "SIP", "STATE", (char *) NULL);
-        return TCL_ERROR;
-    }
     if (rc != 0) {
         siphon_msg_unref(resp);
-        return TransportError(interp, "cannot respond", rc);
+        return RespondError(a, interp, rc);
     }
     Tcl_SetObjResult(interp, SiphonNewMsgObj(resp)); /* takes the ref */
     return TCL_OK;
@@ -890,15 +880,7 @@ InboxCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
         return TCL_ERROR;
     }
     if (objc == 3) {
-        while (a->inHead != NULL) {
-            AgentMsg *e = a->inHead;
-
-            a->inHead = e->nextPtr;
-            siphon_msg_unref(e->msg);
-            ckfree(e);
-        }
-        a->inTail = NULL;
-        a->inCount = 0;
+        AgentInboxClear(a);
     }
     Tcl_SetObjResult(interp, Tcl_NewWideIntObj((Tcl_WideInt) n));
     return TCL_OK;

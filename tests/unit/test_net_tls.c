@@ -22,67 +22,27 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* A TLS server (answering requests) and a TLS client on one loop. */
-typedef struct pair {
-    siphon_loop *loop;
-    siphon_tls_ctx *sctx, *cctx;
-    tcpt_side srv, cli;
-} pair;
-
 /*
- * Open a pair. scfg/ccfg may be NULL (defaults); client_ca is a PKI file
- * name for the client's trust anchors. Returns false (after unit_skip
- * when that is the reason) when the case cannot run.
+ * A TLS server (answering requests) and a TLS client on one loop.
+ * scfg/ccfg may be NULL (defaults); client_ca is a PKI file name for the
+ * client's trust anchors. False (after unit_skip when that is the
+ * reason) when the case cannot run.
  */
-static bool pair_open(pair *p, const char *bind,
+static bool pair_open(tlst_pair *p, const char *bind,
                       const siphon_tls_config *scfg,
-                      const siphon_tls_config *ccfg, const char *client_ca,
-                      const siphon_tcp_config *tcfg)
+                      const siphon_tls_config *ccfg, const char *client_ca)
 {
-    memset(p, 0, sizeof *p);
-    if (!tlst_certs()) {
-        unit_skip("openssl or tools/test-certs.sh missing");
-        return false;
-    }
-    p->srv.answer = true;
-    CHECK_INT(siphon_loop_new(&p->loop), 0);
-    p->sctx = tlst_ctx(scfg, true, "ca.pem");
-    p->cctx = tlst_ctx(ccfg, false, client_ca);
-    if (!p->sctx || !p->cctx)
-        return false;
-    siphon_tcp_config cfg;
-    if (tcfg)
-        cfg = *tcfg;
-    else
-        siphon_tcp_config_default(&cfg);
-    cfg.tls = p->sctx;
-    if (!tcpt_open(p->loop, bind, &cfg, &p->srv)) {
-        unit_skip("loopback address unavailable");
-        return false;
-    }
-    cfg.tls = p->cctx;
-    CHECK(tcpt_open(p->loop, NULL, &cfg, &p->cli));
-    return p->cli.tcp != NULL;
-}
-
-static void pair_close(pair *p)
-{
-    siphon_tcp_close(p->cli.tcp);
-    siphon_tcp_close(p->srv.tcp);
-    if (p->loop)
-        siphon_loop_free(p->loop);
-    siphon_tls_ctx_free(p->cctx);
-    siphon_tls_ctx_free(p->sctx);
+    tlst_pair_cfg cfg = {
+        .server_tls = scfg, .client_tls = ccfg, .client_ca = client_ca};
+    return tlst_pair_open(p, bind, &cfg);
 }
 
 /* Send an OPTIONS from the client to the server, naming it. */
-static int pair_send(pair *p, const char *name, int n, siphon_tcp_conn **c)
+static int pair_send(tlst_pair *p, const char *name, int n,
+                     siphon_tcp_conn **c)
 {
-    char req[512];
-    int k = tlst_options(req, sizeof req, "TLS", "localhost", n);
-    const struct sockaddr *dst = (const struct sockaddr *)&p->srv.addr;
-    return siphon_tcp_send_named(p->cli.tcp, dst, siphon_addr_len(dst), name,
-                                 req, (size_t)k, c);
+    return tlst_send_options(p->cli.tcp, &p->srv.addr, name, "TLS",
+                             "localhost", n, c);
 }
 
 /* ---- messages both ways --------------------------------------------- */
@@ -90,12 +50,12 @@ static int pair_send(pair *p, const char *name, int n, siphon_tcp_conn **c)
 static void both_ways(const char *bind, siphon_tls_version v,
                       const char *name, const char *want_version)
 {
-    pair p;
+    tlst_pair p;
     siphon_tls_config cc;
     siphon_tls_config_default(&cc);
     cc.min_version = cc.max_version = v;
-    if (!pair_open(&p, bind, NULL, &cc, "ca.pem", NULL)) {
-        pair_close(&p);
+    if (!pair_open(&p, bind, NULL, &cc, "ca.pem")) {
+        tlst_pair_close(&p);
         return;
     }
     siphon_tcp_conn *c = NULL;
@@ -127,14 +87,7 @@ static void both_ways(const char *bind, siphon_tls_version v,
     }
     /* §18.2.2: a message to the client's address reuses the inbound TLS
      * connection instead of connecting to the client's ephemeral port. */
-    char m[128];
-    int k = snprintf(m, sizeof m, tcpt_msg_fmt, 2, 2);
-    siphon_tcp_conn *back = NULL;
-    const struct sockaddr *peer = (const struct sockaddr *)&p.srv.last_peer;
-    CHECK_INT(siphon_tcp_send(p.srv.tcp, peer, siphon_addr_len(peer), m,
-                              (size_t)k, &back), 0);
-    CHECK(back == sc);
-    tcpt_run_until(p.loop, &p.cli.msgs, 2, 200);
+    CHECK(tlst_pair_send_back(&p, 2, 2) == sc);
     CHECK_INT(p.cli.msgs, 2);
     CHECK(strstr(p.cli.last, "m02") != NULL);
     /* And the client's second message reuses its connection. */
@@ -160,7 +113,7 @@ static void both_ways(const char *bind, siphon_tls_version v,
     CHECK_INT(p.srv.closed, 1);
     CHECK_INT(p.srv.last_err, 0);
     CHECK_INT(p.cli.transport_errors + p.srv.transport_errors, 0);
-    pair_close(&p);
+    tlst_pair_close(&p);
 }
 
 UNIT_TEST(net_tls_v4_tls13)
@@ -199,7 +152,7 @@ static void warn_cb(siphon_log_level level, const char *module,
 }
 
 /* The client's connection fails; returns what its closed callback saw. */
-static void expect_fail(pair *p, const char *name, const char *log_part)
+static void expect_fail(tlst_pair *p, const char *name, const char *log_part)
 {
     warn_text[0] = 0;
     siphon_log_set_hook(warn_cb, NULL);
@@ -225,74 +178,72 @@ static void expect_fail(pair *p, const char *name, const char *log_part)
 
 UNIT_TEST(net_tls_unknown_ca_fails)
 {
-    pair p;
-    if (pair_open(&p, "127.0.0.1:0", NULL, NULL, "other-ca.pem", NULL))
+    tlst_pair p;
+    if (pair_open(&p, "127.0.0.1:0", NULL, NULL, "other-ca.pem"))
         expect_fail(&p, "localhost", "certificate verify: ");
-    pair_close(&p);
+    tlst_pair_close(&p);
 }
 
 UNIT_TEST(net_tls_wrong_name_fails)
 {
-    pair p;
-    if (pair_open(&p, "127.0.0.1:0", NULL, NULL, "ca.pem", NULL))
+    tlst_pair p;
+    if (pair_open(&p, "127.0.0.1:0", NULL, NULL, "ca.pem"))
         expect_fail(&p, "sip.example.com", "hostname mismatch");
-    pair_close(&p);
+    tlst_pair_close(&p);
 }
 
 /* insecure: neither the CA nor the name is checked (and it is logged). */
 UNIT_TEST(net_tls_insecure_succeeds)
 {
-    pair p;
+    tlst_pair p;
     siphon_tls_config cc;
     siphon_tls_config_default(&cc);
     cc.insecure = true;
-    if (pair_open(&p, "127.0.0.1:0", NULL, &cc, "other-ca.pem", NULL)) {
+    if (pair_open(&p, "127.0.0.1:0", NULL, &cc, "other-ca.pem")) {
         siphon_tcp_conn *c = NULL;
         CHECK_INT(pair_send(&p, "sip.example.com", 1, &c), 0);
         tcpt_run_until(p.loop, &p.cli.msgs, 1, 200);
         CHECK_INT(p.cli.status, 200);
         CHECK(c && siphon_tcp_conn_peer_subject(c) == NULL);
     }
-    pair_close(&p);
+    tlst_pair_close(&p);
 }
 
 /* Client at most 1.2, server at least 1.3: no common version. */
 UNIT_TEST(net_tls_version_mismatch_fails)
 {
-    pair p;
+    tlst_pair p;
     siphon_tls_config sc, cc;
     siphon_tls_config_default(&sc);
     siphon_tls_config_default(&cc);
     sc.min_version = SIPHON_TLS_1_3;
     cc.max_version = SIPHON_TLS_1_2;
-    if (pair_open(&p, "127.0.0.1:0", &sc, &cc, "ca.pem", NULL))
+    if (pair_open(&p, "127.0.0.1:0", &sc, &cc, "ca.pem"))
         expect_fail(&p, "localhost", "handshake failed");
-    pair_close(&p);
+    tlst_pair_close(&p);
 }
 
 /* verify_client: without a certificate the server refuses; with one it
  * accepts and reports the client's subject. */
 static void client_cert(siphon_tls_version v, bool with_cert)
 {
-    pair p;
+    tlst_pair p;
     siphon_tls_config sc, cc;
     siphon_tls_config_default(&sc);
     siphon_tls_config_default(&cc);
     sc.verify_client = true;
     cc.max_version = v;
     char cert[160], key[160];
-    if (!tlst_certs()) {
-        unit_skip("openssl or tools/test-certs.sh missing");
+    if (!tlst_need_certs())
         return;
-    }
     if (with_cert) {
         snprintf(cert, sizeof cert, "%s", tlst_path("client.pem"));
         snprintf(key, sizeof key, "%s", tlst_path("client.key"));
         cc.cert_file = cert;
         cc.key_file = key;
     }
-    if (!pair_open(&p, "127.0.0.1:0", &sc, &cc, "ca.pem", NULL)) {
-        pair_close(&p);
+    if (!pair_open(&p, "127.0.0.1:0", &sc, &cc, "ca.pem")) {
+        tlst_pair_close(&p);
         return;
     }
     siphon_log_set_hook(tcpt_log_cb, NULL);
@@ -323,7 +274,7 @@ static void client_cert(siphon_tls_version v, bool with_cert)
         CHECK_INT(ss.tls_failures, 1);
     }
     siphon_log_set_hook(NULL, NULL);
-    pair_close(&p);
+    tlst_pair_close(&p);
 }
 
 UNIT_TEST(net_tls_client_cert_required_missing_13)
@@ -345,20 +296,18 @@ UNIT_TEST(net_tls_client_cert_required_present)
 
 static void keylog(siphon_tls_version v, const char *label)
 {
-    pair p;
+    tlst_pair p;
     siphon_tls_config cc;
     siphon_tls_config_default(&cc);
-    if (!tlst_certs()) {
-        unit_skip("openssl or tools/test-certs.sh missing");
+    if (!tlst_need_certs())
         return;
-    }
     char path[160];
     snprintf(path, sizeof path, "%s",
              tlst_path(v == SIPHON_TLS_1_3 ? "keys13.log" : "keys12.log"));
     unlink(path);
     cc.keylog_file = path;
     cc.max_version = v;
-    if (pair_open(&p, "127.0.0.1:0", NULL, &cc, "ca.pem", NULL)) {
+    if (pair_open(&p, "127.0.0.1:0", NULL, &cc, "ca.pem")) {
         CHECK_INT(pair_send(&p, "localhost", 1, NULL), 0);
         tcpt_run_until(p.loop, &p.cli.msgs, 1, 200);
         CHECK_INT(p.cli.status, 200);
@@ -369,7 +318,7 @@ static void keylog(siphon_tls_version v, const char *label)
             unit_fail(__FILE__, __LINE__, "key log lacks %s", label);
         free(text);
     }
-    pair_close(&p);
+    tlst_pair_close(&p);
 }
 
 UNIT_TEST(net_tls_keylog_13)
@@ -388,39 +337,23 @@ UNIT_TEST(net_tls_keylog_12)
  * first_msg_timeout (slowloris), on a virtual clock. */
 UNIT_TEST(net_tls_stalled_handshake_times_out)
 {
-    pair p;
-    tcpt_vnow = 1000;
-    if (!pair_open(&p, "127.0.0.1:0", NULL, NULL, "ca.pem", NULL)) {
-        pair_close(&p);
-        return;
+    tlst_pair p;
+    if (pair_open(&p, "127.0.0.1:0", NULL, NULL, "ca.pem")) {
+        siphon_tcp_stats ss;
+        /* The first bytes of a TLS record header, then silence. */
+        tlst_expect_first_msg_timeout(&p, "\x16\x03\x01", &ss);
+        CHECK_INT(ss.timeouts, 1);
+        CHECK_INT(ss.tls_failures, 1);
     }
-    siphon_loop_set_clock(p.loop, tcpt_vclock, NULL);
-    int slow = tcpt_raw_connect(&p.srv.addr);
-    CHECK(slow >= 0);
-    /* The first bytes of a TLS record header, then silence. */
-    tcpt_raw_write(slow, "\x16\x03\x01", 3);
-    tcpt_spin(p.loop, 5);
-    tcpt_vnow = 1000 + 60000 - 1;
-    tcpt_spin(p.loop, 3);
-    CHECK_INT(p.srv.closed, 0);
-    tcpt_vnow = 1000 + 60000 + 1;
-    CHECK(tcpt_raw_closed(p.loop, slow));
-    CHECK_INT(p.srv.closed, 1);
-    CHECK_INT(p.srv.last_err, SIPHON_ETIMEDOUT);
-    siphon_tcp_stats ss;
-    siphon_tcp_get_stats(p.srv.tcp, &ss);
-    CHECK_INT(ss.timeouts, 1);
-    CHECK_INT(ss.tls_failures, 1);
-    close(slow);
-    pair_close(&p);
+    tlst_pair_close(&p);
 }
 
 /* Plain SIP to a TLS port: that connection closes, the others go on. */
 UNIT_TEST(net_tls_garbage_closes_one_conn)
 {
-    pair p;
-    if (!pair_open(&p, "127.0.0.1:0", NULL, NULL, "ca.pem", NULL)) {
-        pair_close(&p);
+    tlst_pair p;
+    if (!pair_open(&p, "127.0.0.1:0", NULL, NULL, "ca.pem")) {
+        tlst_pair_close(&p);
         return;
     }
     siphon_log_set_hook(tcpt_log_cb, NULL);
@@ -442,100 +375,56 @@ UNIT_TEST(net_tls_garbage_closes_one_conn)
     CHECK_INT(p.cli.closed, 0);
     siphon_log_set_hook(NULL, NULL);
     close(bad);
-    pair_close(&p);
+    tlst_pair_close(&p);
 }
 
 /* ---- a 60 KB message, both ways; keep-alives inside TLS --------------- */
 
-static size_t big_len;
-static int big_count;
-static siphon_tcp_conn *big_conn;
-
-static void big_cb(siphon_tcp *tcp, siphon_tcp_conn *conn, const char *bytes,
-                   size_t len, const struct sockaddr *peer,
-                   const struct sockaddr *local, uint64_t arrival_ms,
-                   void *arg)
+/* A TLS pair for large messages: both ends receive with tlst_big_cb,
+ * which records into seen; tcp NULL means the default transports. */
+static bool big_pair_open(tlst_pair *p, const siphon_tcp_config *tcp,
+                          tlst_big_seen *seen)
 {
-    (void)tcp;
-    (void)peer;
-    (void)local;
-    (void)arrival_ms;
-    (void)arg;
-    big_len = len;
-    big_count++;
-    big_conn = conn;
-    /* The body is all 'x' but its last byte, which says it is whole. */
-    CHECK(len > 60000 && bytes[len - 1] == 'Z' && bytes[len - 2] == 'x');
-}
-
-static char *big_message(size_t body, size_t *len)
-{
-    char *m = malloc(body + 256);
-    int h = snprintf(m, 256,
-                     "MESSAGE sip:b@x SIP/2.0\r\nCall-ID: big\r\n"
-                     "Content-Length: %zu\r\n\r\n",
-                     body);
-    memset(m + h, 'x', body);
-    m[(size_t)h + body - 1] = 'Z';
-    *len = (size_t)h + body;
-    return m;
+    tlst_pair_cfg cfg = {.tcp = tcp, .recv = tlst_big_cb, .recv_arg = seen};
+    return tlst_pair_open(p, "127.0.0.1:0", &cfg);
 }
 
 UNIT_TEST(net_tls_large_message)
 {
-    if (!tlst_certs()) {
-        unit_skip("openssl or tools/test-certs.sh missing");
+    tlst_pair p;
+    tlst_big_seen seen = {0};
+    if (!big_pair_open(&p, NULL, &seen)) {
+        tlst_pair_close(&p);
         return;
     }
-    siphon_loop *loop;
-    CHECK_INT(siphon_loop_new(&loop), 0);
-    siphon_tls_ctx *sctx = tlst_ctx(NULL, true, "ca.pem");
-    siphon_tls_ctx *cctx = tlst_ctx(NULL, false, "ca.pem");
-    siphon_tcp_config cfg;
-    siphon_tcp_config_default(&cfg);
-    cfg.tls = sctx;
-    siphon_tcp *srv = NULL, *cli = NULL;
-    CHECK_INT(siphon_tcp_open(loop, "127.0.0.1:0", &cfg, big_cb, NULL, &srv),
-              0);
-    cfg.tls = cctx;
-    CHECK_INT(siphon_tcp_open(loop, NULL, &cfg, big_cb, NULL, &cli), 0);
-    struct sockaddr_storage addr;
-    CHECK_INT(siphon_tcp_local(srv, &addr), 0);
     size_t len;
-    char *m = big_message(61440, &len);
-    big_count = 0;
+    char *m = tlst_big_message(61440, &len);
     siphon_tcp_conn *c = NULL;
-    const struct sockaddr *dst = (const struct sockaddr *)&addr;
-    CHECK_INT(siphon_tcp_send_named(cli, dst, siphon_addr_len(dst),
-                                    "localhost", m, len, &c), 0);
+    CHECK_INT(tlst_send(p.cli.tcp, &p.srv.addr, "localhost", m, len, &c), 0);
     CHECK_INT(siphon_tcp_send_conn(c, m, len), 0); /* two back to back */
-    tcpt_run_until(loop, &big_count, 2, 300);
-    CHECK_INT(big_count, 2);
-    CHECK_INT(big_len, len);
+    tcpt_run_until(p.loop, &seen.n, 2, 300);
+    CHECK_INT(seen.n, 2);
+    CHECK_INT(seen.sizes[1], len);
     /* And back, on the inbound connection. */
-    if (big_conn)
-        CHECK_INT(siphon_tcp_send_conn(big_conn, m, len), 0);
-    tcpt_run_until(loop, &big_count, 3, 300);
-    CHECK_INT(big_count, 3);
-    CHECK(big_conn == c);
+    if (seen.conn)
+        CHECK_INT(siphon_tcp_send_conn(seen.conn, m, len), 0);
+    tcpt_run_until(p.loop, &seen.n, 3, 300);
+    CHECK_INT(seen.n, 3);
+    CHECK(seen.conn == c);
     /* RFC 5626 §4.4.1 inside TLS: a CRLFCRLF ping gets a CRLF pong. */
     CHECK_INT(siphon_tcp_send_conn(c, "\r\n\r\n", 4), 0);
     siphon_tcp_stats ss, cs;
     for (int i = 0; i < 200; i++) {
-        siphon_loop_run_once(loop, 5);
-        siphon_tcp_get_stats(cli, &cs);
+        siphon_loop_run_once(p.loop, 5);
+        siphon_tcp_get_stats(p.cli.tcp, &cs);
         if (cs.pongs)
             break;
     }
-    siphon_tcp_get_stats(srv, &ss);
+    siphon_tcp_get_stats(p.srv.tcp, &ss);
     CHECK_INT(ss.pings, 1);
     CHECK_INT(cs.pongs, 1);
     free(m);
-    siphon_tcp_close(cli);
-    siphon_tcp_close(srv);
-    siphon_loop_free(loop);
-    siphon_tls_ctx_free(cctx);
-    siphon_tls_ctx_free(sctx);
+    tlst_pair_close(&p);
 }
 
 /* ---- contexts --------------------------------------------------------- */
@@ -544,10 +433,8 @@ UNIT_TEST(net_tls_ctx_errors)
 {
     CHECK(strcmp(siphon_errname(SIPHON_ETLS), "SIPHON_ETLS") == 0);
     CHECK(strstr(siphon_strerror(SIPHON_ETLS), "TLS") != NULL);
-    if (!tlst_certs()) {
-        unit_skip("openssl or tools/test-certs.sh missing");
+    if (!tlst_need_certs())
         return;
-    }
     siphon_tls_config cfg;
     siphon_tls_ctx *t = NULL;
     char cert[160], key[160];
@@ -593,26 +480,6 @@ UNIT_TEST(net_tls_ctx_errors)
 
 /* ---- partial writes: SSL_write's retry rule ----------------------------- */
 
-static int huge_n;
-static size_t huge_sizes[4];
-static void huge_cb(siphon_tcp *tcp, siphon_tcp_conn *conn,
-                    const char *bytes, size_t len,
-                    const struct sockaddr *peer,
-                    const struct sockaddr *local, uint64_t arrival_ms,
-                    void *arg)
-{
-    (void)tcp;
-    (void)conn;
-    (void)peer;
-    (void)local;
-    (void)arrival_ms;
-    (void)arg;
-    if (huge_n < 4)
-        huge_sizes[huge_n] = len;
-    huge_n++;
-    CHECK(bytes[len - 1] == 'Z');
-}
-
 /*
  * A 16 MB message fills the socket buffers, so SSL_write stops half way
  * (WANT_WRITE) and must later be repeated with the same bytes. A second
@@ -622,40 +489,28 @@ static void huge_cb(siphon_tcp *tcp, siphon_tcp_conn *conn,
  */
 UNIT_TEST(net_tls_partial_writes)
 {
-    if (!tlst_certs()) {
-        unit_skip("openssl or tools/test-certs.sh missing");
+    siphon_tcp_config tcp;
+    siphon_tcp_config_default(&tcp);
+    tcp.parse.max_msg_size = 32u << 20;
+    tcp.out_queue_max = 64u << 20;
+    tlst_pair p;
+    tlst_big_seen seen = {0};
+    if (!big_pair_open(&p, &tcp, &seen)) {
+        tlst_pair_close(&p);
         return;
     }
-    siphon_loop *loop;
-    CHECK_INT(siphon_loop_new(&loop), 0);
-    siphon_tls_ctx *sctx = tlst_ctx(NULL, true, "ca.pem");
-    siphon_tls_ctx *cctx = tlst_ctx(NULL, false, "ca.pem");
-    siphon_tcp_config cfg;
-    siphon_tcp_config_default(&cfg);
-    cfg.tls = sctx;
-    cfg.parse.max_msg_size = 32u << 20;
-    cfg.out_queue_max = 64u << 20;
-    siphon_tcp *srv = NULL, *cli = NULL;
-    CHECK_INT(siphon_tcp_open(loop, "127.0.0.1:0", &cfg, huge_cb, NULL,
-                              &srv), 0);
-    cfg.tls = cctx;
-    CHECK_INT(siphon_tcp_open(loop, NULL, &cfg, huge_cb, NULL, &cli), 0);
-    struct sockaddr_storage addr;
-    CHECK_INT(siphon_tcp_local(srv, &addr), 0);
     size_t len1, len2;
     /* Just under 16 MiB, so that the queue (grown in powers of two) is
      * nearly full and the second message forces memmove and realloc. */
-    char *m1 = big_message((16u << 20) - 200, &len1);
-    char *m2 = big_message(70000, &len2);
-    huge_n = 0;
+    char *m1 = tlst_big_message((16u << 20) - 200, &len1);
+    char *m2 = tlst_big_message(70000, &len2);
     siphon_tcp_conn *c = NULL;
-    const struct sockaddr *dst = (const struct sockaddr *)&addr;
-    CHECK_INT(siphon_tcp_send_named(cli, dst, siphon_addr_len(dst),
-                                    "localhost", m1, len1, &c), 0);
+    CHECK_INT(tlst_send(p.cli.tcp, &p.srv.addr, "localhost", m1, len1, &c),
+              0);
     /* Run until part of the first message went out. */
     bool partial = false;
     for (int i = 0; i < 500 && c && !partial; i++) {
-        siphon_loop_run_once(loop, 1);
+        siphon_loop_run_once(p.loop, 1);
         size_t q = siphon_tcp_conn_queued(c);
         partial = q > 0 && q < len1;
     }
@@ -663,17 +518,13 @@ UNIT_TEST(net_tls_partial_writes)
         printf("# the kernel took 16 MB at once; no partial write seen\n");
     if (c)
         CHECK_INT(siphon_tcp_send_conn(c, m2, len2), 0);
-    tcpt_run_until(loop, &huge_n, 2, 1000);
-    CHECK_INT(huge_n, 2);
-    CHECK_INT(huge_sizes[0], len1);
-    CHECK_INT(huge_sizes[1], len2);
+    tcpt_run_until(p.loop, &seen.n, 2, 1000);
+    CHECK_INT(seen.n, 2);
+    CHECK_INT(seen.sizes[0], len1);
+    CHECK_INT(seen.sizes[1], len2);
     free(m1);
     free(m2);
-    siphon_tcp_close(cli);
-    siphon_tcp_close(srv);
-    siphon_loop_free(loop);
-    siphon_tls_ctx_free(cctx);
-    siphon_tls_ctx_free(sctx);
+    tlst_pair_close(&p);
 }
 
 /* ---- an outbound handshake that never finishes ------------------------- */
@@ -682,50 +533,15 @@ UNIT_TEST(net_tls_partial_writes)
  * connect_timeout, and the queued request is a transport error. */
 UNIT_TEST(net_tls_client_handshake_timeout)
 {
-    if (!tlst_certs()) {
-        unit_skip("openssl or tools/test-certs.sh missing");
+    if (!tlst_need_certs())
         return;
-    }
-    siphon_loop *loop;
-    tcpt_side cli = {0};
-    tcpt_vnow = 1000;
-    CHECK_INT(siphon_loop_new(&loop), 0);
-    siphon_loop_set_clock(loop, tcpt_vclock, NULL);
     siphon_tls_ctx *cctx = tlst_ctx(NULL, false, "ca.pem");
     siphon_tcp_config cfg;
     siphon_tcp_config_default(&cfg);
     cfg.tls = cctx;
-    CHECK(tcpt_open(loop, NULL, &cfg, &cli));
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_storage addr;
-    CHECK_INT(siphon_addr_parse(siphon_str_c("127.0.0.1:0"), &addr, NULL), 0);
-    socklen_t sl = sizeof addr;
-    CHECK_INT(bind(lfd, (struct sockaddr *)&addr, sizeof(struct sockaddr_in)),
-              0);
-    CHECK_INT(listen(lfd, 4), 0);
-    CHECK_INT(getsockname(lfd, (struct sockaddr *)&addr, &sl), 0);
-    char req[512];
-    int k = tlst_options(req, sizeof req, "TLS", "localhost", 1);
-    const struct sockaddr *dst = (const struct sockaddr *)&addr;
-    CHECK_INT(siphon_tcp_send_named(cli.tcp, dst, siphon_addr_len(dst),
-                                    "localhost", req, (size_t)k, NULL), 0);
-    tcpt_spin(loop, 10); /* connected, ClientHello sent, no answer */
     siphon_tcp_stats cs;
-    siphon_tcp_get_stats(cli.tcp, &cs);
-    CHECK_INT(cs.connected, 1);
-    tcpt_vnow += 32000 - 1;
-    tcpt_spin(loop, 3);
-    CHECK_INT(cli.closed, 0);
-    tcpt_vnow += 2;
-    tcpt_run_until(loop, &cli.closed, 1, 100);
-    CHECK_INT(cli.closed, 1);
-    CHECK_INT(cli.last_err, SIPHON_ETIMEDOUT);
-    CHECK_INT(cli.transport_errors, 1);
-    siphon_tcp_get_stats(cli.tcp, &cs);
+    tlst_expect_connect_timeout(&cfg, "TLS", "localhost", &cs);
     CHECK_INT(cs.tls_failures, 1);
     CHECK_INT(cs.timeouts, 1);
-    close(lfd);
-    siphon_tcp_close(cli.tcp);
-    siphon_loop_free(loop);
     siphon_tls_ctx_free(cctx);
 }

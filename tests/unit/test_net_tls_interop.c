@@ -62,19 +62,9 @@ static void responder(siphon_tcp *tcp, siphon_tcp_conn *conn,
 
 UNIT_TEST(net_tls_interop_sipsak)
 {
-    if (!tlst_have(SIPSAK)) {
-        unit_skip("sipsak not installed");
+    unsigned port = tlst_peer_port(SIPSAK);
+    if (!port)
         return;
-    }
-    if (!tlst_certs()) {
-        unit_skip("openssl or tools/test-certs.sh missing");
-        return;
-    }
-    unsigned port = tlst_free_port(false);
-    if (!port) {
-        unit_skip("no free port below 10000");
-        return;
-    }
     siphon_loop *loop;
     CHECK_INT(siphon_loop_new(&loop), 0);
     siphon_tls_config tc;
@@ -95,12 +85,8 @@ UNIT_TEST(net_tls_interop_sipsak)
     char log[200];
     snprintf(log, sizeof log, "%s", tlst_path("sipsak.log"));
     char *argv[] = {SIPSAK, "-s", uri, "-E", "tls", ca, NULL};
-    pid_t pid = srv ? tlst_spawn(argv, log) : -1;
-    CHECK(pid > 0);
     int st = 0;
-    bool exited = pid > 0 && tlst_wait_exit(pid, loop, 5000, &st);
-    if (!exited && pid > 0)
-        st = tlst_stop(pid, 500);
+    bool exited = srv && tlst_run(argv, log, loop, 5000, &st);
     CHECK(exited);
     CHECK_INT(responder_msgs, 1);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -137,12 +123,9 @@ static pid_t kamailio_start(unsigned port, const char **why)
     snprintf(log, sizeof log, "%s/kamailio.log", dir);
     char *check[] = {KAMAILIO, "-c", "-f", KAMAILIO_CFG, "-A", a_port,
                      "-A", a_tls, "-A", a_cert, "-A", a_key, NULL};
-    pid_t pid = tlst_spawn(check, log);
     int st = 0;
-    bool exited = pid > 0 && tlst_wait_exit(pid, NULL, 5000, &st);
-    if (pid > 0 && !exited)
-        st = tlst_stop(pid, 200);
-    if (!exited || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    if (!tlst_run(check, log, NULL, 5000, &st) || !WIFEXITED(st) ||
+        WEXITSTATUS(st) != 0) {
         *why = "kamailio -c rejects " KAMAILIO_CFG;
         return -1;
     }
@@ -150,7 +133,7 @@ static pid_t kamailio_start(unsigned port, const char **why)
     char *run[] = {KAMAILIO, "-f", KAMAILIO_CFG, "-DD", "-E", "-w", dir,
                    "-Y", dir, "-P", pidf, "-m", "32", "-M", "8", "-A",
                    a_port, "-A", a_tls, "-A", a_cert, "-A", a_key, NULL};
-    pid = tlst_spawn(run, log);
+    pid_t pid = tlst_spawn(run, log);
     /* Still alive a moment after its ports answer: a Kamailio that could
      * not bind (another run took the port meanwhile) exits at once, and
      * the port that answered was someone else's. */
@@ -188,12 +171,8 @@ static int kamailio_options(siphon_loop *loop, unsigned port, kind k,
     snprintf(addr, sizeof addr, "127.0.0.1:%u", k == K_WS ? port : port + 1);
     CHECK_INT(siphon_addr_parse(siphon_str_c(addr), &dst, NULL), 0);
     static const char *const names[] = {"TLS", "WS", "WSS"};
-    char req[512];
-    int n = tlst_options(req, sizeof req, names[k], "127.0.0.1", 10 + k);
-    const struct sockaddr *d = (const struct sockaddr *)&dst;
-    CHECK_INT(siphon_tcp_send_named(cli.tcp, d, siphon_addr_len(d),
-                                    k == K_WS ? NULL : "localhost", req,
-                                    (size_t)n, NULL), 0);
+    CHECK_INT(tlst_send_options(cli.tcp, &dst, k == K_WS ? NULL : "localhost",
+                                names[k], "127.0.0.1", 10 + k, NULL), 0);
     tcpt_run_until(loop, &cli.msgs, 1, 300);
     if (cli.closed)
         printf("# %s: connection closed (%s)\n", names[k],
@@ -211,23 +190,13 @@ static int kamailio_options(siphon_loop *loop, unsigned port, kind k,
 
 UNIT_TEST(net_tls_interop_kamailio)
 {
-    if (!tlst_have(KAMAILIO)) {
-        unit_skip("kamailio not installed");
-        return;
-    }
     if (access(KAMAILIO_CFG, R_OK) != 0) {
         unit_skip(KAMAILIO_CFG " not found (run from the repository root)");
         return;
     }
-    if (!tlst_certs()) {
-        unit_skip("openssl or tools/test-certs.sh missing");
+    unsigned port = tlst_peer_port(KAMAILIO);
+    if (!port)
         return;
-    }
-    unsigned port = tlst_free_port(false);
-    if (!port) {
-        unit_skip("no free port below 10000");
-        return;
-    }
     const char *why = NULL;
     pid_t pid = kamailio_start(port, &why);
     if (pid < 0) {

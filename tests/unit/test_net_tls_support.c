@@ -54,6 +54,14 @@ const char *tlst_certs(void)
     return certdir;
 }
 
+bool tlst_need_certs(void)
+{
+    if (tlst_certs())
+        return true;
+    unit_skip("openssl or tools/test-certs.sh missing");
+    return false;
+}
+
 const char *tlst_path(const char *name)
 {
     static char bufs[4][160];
@@ -221,6 +229,38 @@ int tlst_stop(pid_t pid, int ms)
     return st;
 }
 
+bool tlst_run(char *const argv[], const char *log, siphon_loop *loop, int ms,
+              int *status)
+{
+    *status = 0;
+    pid_t pid = tlst_spawn(argv, log);
+    if (pid <= 0)
+        return false;
+    if (tlst_wait_exit(pid, loop, ms, status))
+        return true;
+    *status = tlst_stop(pid, 500);
+    return false;
+}
+
+unsigned tlst_peer_port(const char *program)
+{
+    if (!tlst_have(program)) {
+        /* Static: unit_skip keeps the pointer until the case ends. */
+        static char why[160];
+        const char *slash = strrchr(program, '/');
+        snprintf(why, sizeof why, "%s not installed",
+                 slash ? slash + 1 : program);
+        unit_skip(why);
+        return 0;
+    }
+    if (!tlst_need_certs())
+        return 0;
+    unsigned port = tlst_free_port(false);
+    if (!port)
+        unit_skip("no free port below 10000");
+    return port;
+}
+
 int tlst_options(char *buf, size_t cap, const char *transport,
                  const char *host, int n)
 {
@@ -234,4 +274,193 @@ int tlst_options(char *buf, size_t cap, const char *transport,
                     "CSeq: 1 OPTIONS\r\n"
                     "Content-Length: 0\r\n\r\n",
                     host, transport, n, n, host, n);
+}
+
+int tlst_send(siphon_tcp *tcp, const struct sockaddr_storage *dst,
+              const char *server_name, const void *bytes, size_t len,
+              siphon_tcp_conn **conn)
+{
+    const struct sockaddr *sa = (const struct sockaddr *)dst;
+    return siphon_tcp_send_named(tcp, sa, siphon_addr_len(sa), server_name,
+                                 bytes, len, conn);
+}
+
+int tlst_send_options(siphon_tcp *tcp, const struct sockaddr_storage *dst,
+                      const char *server_name, const char *transport,
+                      const char *host, int n, siphon_tcp_conn **conn)
+{
+    char req[512];
+    int k = tlst_options(req, sizeof req, transport, host, n);
+    return tlst_send(tcp, dst, server_name, req, (size_t)k, conn);
+}
+
+/* ---- a server and a client on one loop --------------------------------- */
+
+/* One side of a pair: the tcpt_side callbacks unless the pair has its own
+ * receive callback (such cases watch messages only: no closed callback). */
+static bool pair_side_open(siphon_loop *loop, const char *bind,
+                           const siphon_tcp_config *tcp,
+                           const tlst_pair_cfg *cfg, tcpt_side *s)
+{
+    if (!cfg->recv)
+        return tcpt_open(loop, bind, tcp, s);
+    if (siphon_tcp_open(loop, bind, tcp, cfg->recv, cfg->recv_arg,
+                        &s->tcp) != 0)
+        return false;
+    if (bind)
+        CHECK_INT(siphon_tcp_local(s->tcp, &s->addr), 0);
+    return true;
+}
+
+bool tlst_pair_open(tlst_pair *p, const char *bind, const tlst_pair_cfg *cfg)
+{
+    memset(p, 0, sizeof *p);
+    if (!cfg->plain && !tlst_need_certs())
+        return false;
+    p->srv.answer = true;
+    CHECK_INT(siphon_loop_new(&p->loop), 0);
+    if (!cfg->plain) {
+        p->sctx = tlst_ctx(cfg->server_tls, true, "ca.pem");
+        p->cctx = tlst_ctx(cfg->client_tls, false,
+                           cfg->client_ca ? cfg->client_ca : "ca.pem");
+        if (!p->sctx || !p->cctx)
+            return false;
+    }
+    siphon_tcp_config scfg, ccfg;
+    if (cfg->tcp)
+        scfg = *cfg->tcp;
+    else
+        siphon_tcp_config_default(&scfg);
+    ccfg = cfg->client_tcp ? *cfg->client_tcp : scfg;
+    scfg.tls = p->sctx;
+    ccfg.tls = p->cctx;
+    if (!pair_side_open(p->loop, bind, &scfg, cfg, &p->srv)) {
+        unit_skip("loopback address unavailable");
+        return false;
+    }
+    CHECK(pair_side_open(p->loop, NULL, &ccfg, cfg, &p->cli));
+    return p->cli.tcp != NULL;
+}
+
+void tlst_pair_close(tlst_pair *p)
+{
+    siphon_tcp_close(p->cli.tcp);
+    siphon_tcp_close(p->srv.tcp);
+    if (p->loop)
+        siphon_loop_free(p->loop);
+    siphon_tls_ctx_free(p->cctx);
+    siphon_tls_ctx_free(p->sctx);
+}
+
+siphon_tcp_conn *tlst_pair_send_back(tlst_pair *p, int n, int want)
+{
+    char m[128];
+    int k = snprintf(m, sizeof m, tcpt_msg_fmt, n, n);
+    siphon_tcp_conn *back = NULL;
+    CHECK_INT(tlst_send(p->srv.tcp, &p->srv.last_peer, NULL, m, (size_t)k,
+                        &back), 0);
+    tcpt_run_until(p->loop, &p->cli.msgs, want, 300);
+    return back;
+}
+
+/* ---- timeouts on the virtual clock --------------------------------------- */
+
+void tlst_expect_first_msg_timeout(tlst_pair *p, const char *start,
+                                   siphon_tcp_stats *ss)
+{
+    tcpt_vnow = 1000;
+    siphon_loop_set_clock(p->loop, tcpt_vclock, NULL);
+    int fd = tcpt_raw_connect(&p->srv.addr);
+    CHECK(fd >= 0);
+    tcpt_raw_write(fd, start, strlen(start));
+    tcpt_spin(p->loop, 5);
+    tcpt_vnow += 60000 - 1;
+    tcpt_spin(p->loop, 3);
+    CHECK_INT(p->srv.closed, 0);
+    tcpt_vnow += 2;
+    CHECK(tcpt_raw_closed(p->loop, fd));
+    CHECK_INT(p->srv.closed, 1);
+    CHECK_INT(p->srv.last_err, SIPHON_ETIMEDOUT);
+    siphon_tcp_get_stats(p->srv.tcp, ss);
+    close(fd);
+}
+
+int tlst_listen_raw(struct sockaddr_storage *addr)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(siphon_addr_parse(siphon_str_c("127.0.0.1:0"), addr, NULL), 0);
+    socklen_t sl = sizeof *addr;
+    CHECK_INT(bind(fd, (struct sockaddr *)addr, sizeof(struct sockaddr_in)),
+              0);
+    CHECK_INT(listen(fd, 4), 0);
+    CHECK_INT(getsockname(fd, (struct sockaddr *)addr, &sl), 0);
+    return fd;
+}
+
+void tlst_expect_connect_timeout(const siphon_tcp_config *cfg,
+                                 const char *transport,
+                                 const char *server_name,
+                                 siphon_tcp_stats *cs)
+{
+    siphon_loop *loop;
+    tcpt_side cli = {0};
+    tcpt_vnow = 1000;
+    CHECK_INT(siphon_loop_new(&loop), 0);
+    siphon_loop_set_clock(loop, tcpt_vclock, NULL);
+    CHECK(tcpt_open(loop, NULL, cfg, &cli));
+    struct sockaddr_storage addr;
+    int lfd = tlst_listen_raw(&addr);
+    CHECK_INT(tlst_send_options(cli.tcp, &addr, server_name, transport,
+                                "localhost", 1, NULL), 0);
+    tcpt_spin(loop, 10); /* connected, first bytes sent, no answer */
+    siphon_tcp_get_stats(cli.tcp, cs);
+    CHECK_INT(cs->connected, 1);
+    tcpt_vnow += 32000 - 1;
+    tcpt_spin(loop, 3);
+    CHECK_INT(cli.closed, 0);
+    tcpt_vnow += 2;
+    tcpt_run_until(loop, &cli.closed, 1, 100);
+    CHECK_INT(cli.closed, 1);
+    CHECK_INT(cli.last_err, SIPHON_ETIMEDOUT);
+    CHECK_INT(cli.transport_errors, 1);
+    siphon_tcp_get_stats(cli.tcp, cs);
+    close(lfd);
+    siphon_tcp_close(cli.tcp);
+    siphon_loop_free(loop);
+}
+
+/* ---- large messages ------------------------------------------------------- */
+
+char *tlst_big_message(size_t body, size_t *len)
+{
+    char *m = malloc(body + 256);
+    int h = snprintf(m, 256,
+                     "MESSAGE sip:b@x SIP/2.0\r\nCall-ID: big\r\n"
+                     "Content-Length: %zu\r\n\r\n",
+                     body);
+    memset(m + h, 'x', body);
+    m[(size_t)h + body - 1] = 'Z';
+    *len = (size_t)h + body;
+    return m;
+}
+
+void tlst_big_cb(siphon_tcp *tcp, siphon_tcp_conn *conn, const char *bytes,
+                 size_t len, const struct sockaddr *peer,
+                 const struct sockaddr *local, uint64_t arrival_ms,
+                 void *arg)
+{
+    tlst_big_seen *seen = arg;
+    (void)tcp;
+    (void)peer;
+    (void)local;
+    (void)arrival_ms;
+    if (seen->n < 4)
+        seen->sizes[seen->n] = len;
+    seen->n++;
+    seen->conn = conn;
+    /* Every test message is over 60 KB and ends "...xZ". */
+    CHECK(len > 60000 && bytes[len - 1] == 'Z' && bytes[len - 2] == 'x');
+    if (seen->echo && siphon_tcp_conn_inbound(conn))
+        CHECK_INT(siphon_tcp_send_conn(conn, bytes, len), 0);
 }

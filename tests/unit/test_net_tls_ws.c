@@ -17,74 +17,34 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-typedef struct wpair {
-    siphon_loop *loop;
-    siphon_tls_ctx *sctx, *cctx;
-    tcpt_side srv, cli;
-} wpair;
-
-static bool wpair_open(wpair *p, const char *bind, bool tls,
-                       const siphon_tcp_config *tcfg)
+/* A WebSocket server (answering requests) and client on one loop, over
+ * TLS (wss) or not (ws); the client asks for /sip from a web origin. */
+static bool wpair_open(tlst_pair *p, const char *bind, bool tls)
 {
-    memset(p, 0, sizeof *p);
-    if (tls && !tlst_certs()) {
-        unit_skip("openssl or tools/test-certs.sh missing");
-        return false;
-    }
-    p->srv.answer = true;
-    CHECK_INT(siphon_loop_new(&p->loop), 0);
-    if (tls) {
-        p->sctx = tlst_ctx(NULL, true, "ca.pem");
-        p->cctx = tlst_ctx(NULL, false, "ca.pem");
-        if (!p->sctx || !p->cctx)
-            return false;
-    }
-    siphon_tcp_config cfg;
-    if (tcfg)
-        cfg = *tcfg;
-    else
-        siphon_tcp_config_default(&cfg);
-    cfg.websocket = true;
-    cfg.tls = p->sctx;
-    if (!tcpt_open(p->loop, bind, &cfg, &p->srv)) {
-        unit_skip("loopback address unavailable");
-        return false;
-    }
-    cfg.tls = p->cctx;
-    cfg.ws_path = "/sip";
-    cfg.ws_origin = "https://siphon.test";
-    CHECK(tcpt_open(p->loop, NULL, &cfg, &p->cli));
-    return p->cli.tcp != NULL;
+    siphon_tcp_config srv, cli;
+    siphon_tcp_config_default(&srv);
+    srv.websocket = true;
+    cli = srv;
+    cli.ws_path = "/sip";
+    cli.ws_origin = "https://siphon.test";
+    tlst_pair_cfg cfg = {.plain = !tls, .tcp = &srv, .client_tcp = &cli};
+    return tlst_pair_open(p, bind, &cfg);
 }
 
-static void wpair_close(wpair *p)
+static int wpair_send(tlst_pair *p, int n, siphon_tcp_conn **c)
 {
-    siphon_tcp_close(p->cli.tcp);
-    siphon_tcp_close(p->srv.tcp);
-    if (p->loop)
-        siphon_loop_free(p->loop);
-    siphon_tls_ctx_free(p->cctx);
-    siphon_tls_ctx_free(p->sctx);
-}
-
-static int wpair_send(wpair *p, int n, siphon_tcp_conn **c)
-{
-    char req[512];
-    int k = tlst_options(req, sizeof req, p->sctx ? "WSS" : "WS",
-                         "localhost", n);
-    const struct sockaddr *dst = (const struct sockaddr *)&p->srv.addr;
-    return siphon_tcp_send_named(p->cli.tcp, dst, siphon_addr_len(dst),
-                                 p->sctx ? "localhost" : NULL, req,
-                                 (size_t)k, c);
+    return tlst_send_options(p->cli.tcp, &p->srv.addr,
+                             p->sctx ? "localhost" : NULL,
+                             p->sctx ? "WSS" : "WS", "localhost", n, c);
 }
 
 /* ---- messages both ways ---------------------------------------------- */
 
 static void ws_both_ways(const char *bind, bool tls)
 {
-    wpair p;
-    if (!wpair_open(&p, bind, tls, NULL)) {
-        wpair_close(&p);
+    tlst_pair p;
+    if (!wpair_open(&p, bind, tls)) {
+        tlst_pair_close(&p);
         return;
     }
     /* Three requests before the connect, TLS handshake and upgrade are
@@ -103,14 +63,7 @@ static void ws_both_ways(const char *bind, bool tls)
     CHECK(strstr(p.srv.last, "z9hG4bK-t2") == NULL);
     /* The server's own request to the client, on the inbound conn. */
     siphon_tcp_conn *sc = p.srv.last_conn;
-    char m[128];
-    int k = snprintf(m, sizeof m, tcpt_msg_fmt, 9, 9);
-    const struct sockaddr *peer = (const struct sockaddr *)&p.srv.last_peer;
-    siphon_tcp_conn *back = NULL;
-    CHECK_INT(siphon_tcp_send(p.srv.tcp, peer, siphon_addr_len(peer), m,
-                              (size_t)k, &back), 0);
-    CHECK(back == sc);
-    tcpt_run_until(p.loop, &p.cli.msgs, 4, 300);
+    CHECK(tlst_pair_send_back(&p, 9, 4) == sc);
     CHECK_INT(p.cli.msgs, 4);
     CHECK(strstr(p.cli.last, "m09") != NULL);
     if (tls && sc) {
@@ -131,7 +84,7 @@ static void ws_both_ways(const char *bind, bool tls)
     tcpt_run_until(p.loop, &p.srv.closed, 1, 200);
     CHECK_INT(p.srv.closed, 1);
     CHECK_INT(p.srv.transport_errors + p.cli.transport_errors, 0);
-    wpair_close(&p);
+    tlst_pair_close(&p);
 }
 
 UNIT_TEST(net_tls_ws_v4)
@@ -156,68 +109,25 @@ UNIT_TEST(net_tls_wss_v6)
 
 /* ---- a 60 KB message over wss ------------------------------------------ */
 
-static int big_n;
-static size_t big_len;
-static void big_cb(siphon_tcp *tcp, siphon_tcp_conn *conn, const char *bytes,
-                   size_t len, const struct sockaddr *peer,
-                   const struct sockaddr *local, uint64_t arrival_ms,
-                   void *arg)
-{
-    (void)tcp;
-    (void)peer;
-    (void)local;
-    (void)arrival_ms;
-    (void)arg;
-    big_n++;
-    big_len = len;
-    CHECK(bytes[len - 1] == 'Z');
-    if (siphon_tcp_conn_inbound(conn))
-        CHECK_INT(siphon_tcp_send_conn(conn, bytes, len), 0); /* echo */
-}
-
 UNIT_TEST(net_tls_wss_large_message)
 {
-    if (!tlst_certs()) {
-        unit_skip("openssl or tools/test-certs.sh missing");
-        return;
+    siphon_tcp_config tcp;
+    siphon_tcp_config_default(&tcp);
+    tcp.websocket = true;
+    tlst_big_seen seen = {.echo = true}; /* the server sends it back */
+    tlst_pair_cfg cfg = {.tcp = &tcp, .recv = tlst_big_cb, .recv_arg = &seen};
+    tlst_pair p;
+    if (tlst_pair_open(&p, "127.0.0.1:0", &cfg)) {
+        size_t len;
+        char *m = tlst_big_message(61440, &len);
+        CHECK_INT(tlst_send(p.cli.tcp, &p.srv.addr, "localhost", m, len,
+                            NULL), 0);
+        tcpt_run_until(p.loop, &seen.n, 2, 300);
+        CHECK_INT(seen.n, 2); /* there and back */
+        CHECK_INT(seen.sizes[1], len);
+        free(m);
     }
-    siphon_loop *loop;
-    CHECK_INT(siphon_loop_new(&loop), 0);
-    siphon_tls_ctx *sctx = tlst_ctx(NULL, true, "ca.pem");
-    siphon_tls_ctx *cctx = tlst_ctx(NULL, false, "ca.pem");
-    siphon_tcp_config cfg;
-    siphon_tcp_config_default(&cfg);
-    cfg.websocket = true;
-    cfg.tls = sctx;
-    siphon_tcp *srv = NULL, *cli = NULL;
-    CHECK_INT(siphon_tcp_open(loop, "127.0.0.1:0", &cfg, big_cb, NULL, &srv),
-              0);
-    cfg.tls = cctx;
-    CHECK_INT(siphon_tcp_open(loop, NULL, &cfg, big_cb, NULL, &cli), 0);
-    struct sockaddr_storage addr;
-    CHECK_INT(siphon_tcp_local(srv, &addr), 0);
-    size_t body = 61440;
-    char *m = malloc(body + 256);
-    int h = snprintf(m, 256,
-                     "MESSAGE sip:b@x SIP/2.0\r\nCall-ID: big\r\n"
-                     "Content-Length: %zu\r\n\r\n",
-                     body);
-    memset(m + h, 'x', body);
-    m[(size_t)h + body - 1] = 'Z';
-    size_t len = (size_t)h + body;
-    big_n = 0;
-    const struct sockaddr *dst = (const struct sockaddr *)&addr;
-    CHECK_INT(siphon_tcp_send_named(cli, dst, siphon_addr_len(dst),
-                                    "localhost", m, len, NULL), 0);
-    tcpt_run_until(loop, &big_n, 2, 300);
-    CHECK_INT(big_n, 2); /* there and back */
-    CHECK_INT(big_len, len);
-    free(m);
-    siphon_tcp_close(cli);
-    siphon_tcp_close(srv);
-    siphon_loop_free(loop);
-    siphon_tls_ctx_free(cctx);
-    siphon_tls_ctx_free(sctx);
+    tlst_pair_close(&p);
 }
 
 /* ---- refused upgrades -------------------------------------------------- */
@@ -240,25 +150,50 @@ static size_t read_until_closed(siphon_loop *loop, int fd, char *buf,
     return n;
 }
 
+/* Read from fd until the end of an HTTP head (bounded), as a string. */
+static void read_http_head(siphon_loop *loop, int fd, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (int i = 0; i < 200 && !strstr(buf, "\r\n\r\n"); i++) {
+        siphon_loop_run_once(loop, 2);
+        ssize_t r = recv(fd, buf + n, cap - 1 - n, MSG_DONTWAIT);
+        if (r > 0)
+            n += (size_t)r;
+        buf[n] = 0;
+    }
+}
+
+/* A raw client that has sent p's server a well-formed RFC 6455 upgrade
+ * offering protocol, with §1.3's example key. Returns its fd. */
+static int raw_upgrade(tlst_pair *p, const char *protocol)
+{
+    char get[512];
+    int k = snprintf(get, sizeof get,
+                     "GET / HTTP/1.1\r\n"
+                     "Host: localhost\r\n"
+                     "Upgrade: websocket\r\n"
+                     "Connection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\n"
+                     "Sec-WebSocket-Protocol: %s\r\n\r\n",
+                     protocol);
+    int fd = tcpt_raw_connect(&p->srv.addr);
+    CHECK(fd >= 0);
+    tcpt_raw_write(fd, get, (size_t)k);
+    return fd;
+}
+
 UNIT_TEST(net_tls_ws_upgrade_without_sip_refused)
 {
-    wpair p;
-    if (!wpair_open(&p, "127.0.0.1:0", false, NULL)) {
-        wpair_close(&p);
+    tlst_pair p;
+    if (!wpair_open(&p, "127.0.0.1:0", false)) {
+        tlst_pair_close(&p);
         return;
     }
     siphon_log_set_hook(tcpt_log_cb, NULL);
-    /* A well-formed RFC 6455 upgrade offering another subprotocol. */
-    const char *get = "GET / HTTP/1.1\r\n"
-                      "Host: localhost\r\n"
-                      "Upgrade: websocket\r\n"
-                      "Connection: Upgrade\r\n"
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                      "Sec-WebSocket-Version: 13\r\n"
-                      "Sec-WebSocket-Protocol: chat\r\n\r\n";
-    int fd = tcpt_raw_connect(&p.srv.addr);
-    CHECK(fd >= 0);
-    tcpt_raw_write(fd, get, strlen(get));
+    /* An upgrade offering another subprotocol. */
+    int fd = raw_upgrade(&p, "chat");
     char buf[2048];
     bool closed;
     read_until_closed(p.loop, fd, buf, sizeof buf, &closed);
@@ -286,7 +221,7 @@ UNIT_TEST(net_tls_ws_upgrade_without_sip_refused)
     CHECK_INT(ss.conns_open, 0);
     close(fd);
     siphon_log_set_hook(NULL, NULL);
-    wpair_close(&p);
+    tlst_pair_close(&p);
 }
 
 /* Our WS client against a server that answers the GET with an HTTP
@@ -300,35 +235,18 @@ UNIT_TEST(net_tls_ws_client_refused)
     siphon_tcp_config_default(&cfg);
     cfg.websocket = true;
     CHECK(tcpt_open(loop, NULL, &cfg, &cli));
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_storage addr;
-    CHECK_INT(siphon_addr_parse(siphon_str_c("127.0.0.1:0"), &addr, NULL), 0);
-    socklen_t sl = sizeof addr;
-    CHECK_INT(bind(lfd, (struct sockaddr *)&addr, sizeof(struct sockaddr_in)),
-              0);
-    CHECK_INT(listen(lfd, 4), 0);
-    CHECK_INT(getsockname(lfd, (struct sockaddr *)&addr, &sl), 0);
+    int lfd = tlst_listen_raw(&addr);
     siphon_log_set_hook(tcpt_log_cb, NULL);
-    char req[512];
-    int k = tlst_options(req, sizeof req, "WS", "localhost", 1);
-    const struct sockaddr *dst = (const struct sockaddr *)&addr;
-    CHECK_INT(siphon_tcp_send(cli.tcp, dst, siphon_addr_len(dst), req,
-                              (size_t)k, NULL), 0);
-    int fd = -1;
+    CHECK_INT(tlst_send_options(cli.tcp, &addr, NULL, "WS", "localhost", 1,
+                                NULL), 0);
     struct pollfd pfd = {.fd = lfd, .events = POLLIN};
     for (int i = 0; i < 200 && poll(&pfd, 1, 0) == 0; i++)
         siphon_loop_run_once(loop, 2);
-    fd = accept(lfd, NULL, NULL);
+    int fd = accept(lfd, NULL, NULL);
     CHECK(fd >= 0);
-    char buf[2048] = "";
-    size_t n = 0;
-    for (int i = 0; i < 200 && !strstr(buf, "\r\n\r\n"); i++) {
-        siphon_loop_run_once(loop, 2);
-        ssize_t r = recv(fd, buf + n, sizeof buf - 1 - n, MSG_DONTWAIT);
-        if (r > 0)
-            n += (size_t)r;
-        buf[n] = 0;
-    }
+    char buf[2048];
+    read_http_head(loop, fd, buf, sizeof buf);
     CHECK(strncmp(buf, "GET / HTTP/1.1\r\n", 16) == 0);
     CHECK(strstr(buf, "Host: 127.0.0.1:") != NULL);
     CHECK(strstr(buf, "Sec-WebSocket-Protocol: sip\r\n") != NULL);
@@ -352,30 +270,14 @@ UNIT_TEST(net_tls_ws_client_refused)
  * half a GET is cut off (virtual clock). */
 UNIT_TEST(net_tls_ws_upgrade_times_out)
 {
-    wpair p;
-    tcpt_vnow = 5000;
-    if (!wpair_open(&p, "127.0.0.1:0", false, NULL)) {
-        wpair_close(&p);
-        return;
+    tlst_pair p;
+    if (wpair_open(&p, "127.0.0.1:0", false)) {
+        siphon_tcp_stats ss;
+        tlst_expect_first_msg_timeout(
+            &p, "GET / HTTP/1.1\r\nHost: localhost\r\n", &ss);
+        CHECK_INT(ss.ws_failures, 1);
     }
-    siphon_loop_set_clock(p.loop, tcpt_vclock, NULL);
-    int fd = tcpt_raw_connect(&p.srv.addr);
-    CHECK(fd >= 0);
-    const char *half = "GET / HTTP/1.1\r\nHost: localhost\r\n";
-    tcpt_raw_write(fd, half, strlen(half));
-    tcpt_spin(p.loop, 5);
-    tcpt_vnow += 60000 - 1;
-    tcpt_spin(p.loop, 3);
-    CHECK_INT(p.srv.closed, 0);
-    tcpt_vnow += 2;
-    CHECK(tcpt_raw_closed(p.loop, fd));
-    CHECK_INT(p.srv.closed, 1);
-    CHECK_INT(p.srv.last_err, SIPHON_ETIMEDOUT);
-    siphon_tcp_stats ss;
-    siphon_tcp_get_stats(p.srv.tcp, &ss);
-    CHECK_INT(ss.ws_failures, 1);
-    close(fd);
-    wpair_close(&p);
+    tlst_pair_close(&p);
 }
 
 /* ---- the closing handshake (RFC 6455 §7.1.1) ----------------------------- */
@@ -384,30 +286,14 @@ UNIT_TEST(net_tls_ws_upgrade_times_out)
  * and closes the TCP connection once the echo is out (an orderly close). */
 UNIT_TEST(net_tls_ws_closing_handshake)
 {
-    wpair p;
-    if (!wpair_open(&p, "127.0.0.1:0", false, NULL)) {
-        wpair_close(&p);
+    tlst_pair p;
+    if (!wpair_open(&p, "127.0.0.1:0", false)) {
+        tlst_pair_close(&p);
         return;
     }
-    const char *get = "GET / HTTP/1.1\r\n"
-                      "Host: localhost\r\n"
-                      "Upgrade: websocket\r\n"
-                      "Connection: Upgrade\r\n"
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                      "Sec-WebSocket-Version: 13\r\n"
-                      "Sec-WebSocket-Protocol: sip\r\n\r\n";
-    int fd = tcpt_raw_connect(&p.srv.addr);
-    CHECK(fd >= 0);
-    tcpt_raw_write(fd, get, strlen(get));
-    char buf[1024] = "";
-    size_t n = 0;
-    for (int i = 0; i < 200 && !strstr(buf, "\r\n\r\n"); i++) {
-        siphon_loop_run_once(p.loop, 2);
-        ssize_t r = recv(fd, buf + n, sizeof buf - 1 - n, MSG_DONTWAIT);
-        if (r > 0)
-            n += (size_t)r;
-        buf[n] = 0;
-    }
+    int fd = raw_upgrade(&p, "sip");
+    char buf[1024];
+    read_http_head(p.loop, fd, buf, sizeof buf);
     CHECK(strncmp(buf, "HTTP/1.1 101", 12) == 0);
     if (strncmp(buf, "HTTP/1.1 101", 12) != 0)
         printf("# got: %s\n", buf);
@@ -429,51 +315,18 @@ UNIT_TEST(net_tls_ws_closing_handshake)
     CHECK_INT(ss.ws_upgrades, 1);
     CHECK_INT(ss.ws_failures, 0);
     close(fd);
-    wpair_close(&p);
+    tlst_pair_close(&p);
 }
 
 /* Our WS client whose upgrade is never answered: the upgrade is part of
  * connecting, so connect_timeout ends it, as a transport error. */
 UNIT_TEST(net_tls_ws_client_upgrade_times_out)
 {
-    siphon_loop *loop;
-    tcpt_side cli = {0};
-    tcpt_vnow = 1000;
-    CHECK_INT(siphon_loop_new(&loop), 0);
-    siphon_loop_set_clock(loop, tcpt_vclock, NULL);
     siphon_tcp_config cfg;
     siphon_tcp_config_default(&cfg);
     cfg.websocket = true;
-    CHECK(tcpt_open(loop, NULL, &cfg, &cli));
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_storage addr;
-    CHECK_INT(siphon_addr_parse(siphon_str_c("127.0.0.1:0"), &addr, NULL), 0);
-    socklen_t sl = sizeof addr;
-    CHECK_INT(bind(lfd, (struct sockaddr *)&addr, sizeof(struct sockaddr_in)),
-              0);
-    CHECK_INT(listen(lfd, 4), 0);
-    CHECK_INT(getsockname(lfd, (struct sockaddr *)&addr, &sl), 0);
-    char req[512];
-    int k = tlst_options(req, sizeof req, "WS", "localhost", 1);
-    const struct sockaddr *dst = (const struct sockaddr *)&addr;
-    CHECK_INT(siphon_tcp_send(cli.tcp, dst, siphon_addr_len(dst), req,
-                              (size_t)k, NULL), 0);
-    tcpt_spin(loop, 10); /* connected, GET written, no 101 */
     siphon_tcp_stats cs;
-    siphon_tcp_get_stats(cli.tcp, &cs);
-    CHECK_INT(cs.connected, 1);
-    tcpt_vnow += 32000 - 1;
-    tcpt_spin(loop, 3);
-    CHECK_INT(cli.closed, 0);
-    tcpt_vnow += 2;
-    tcpt_run_until(loop, &cli.closed, 1, 100);
-    CHECK_INT(cli.closed, 1);
-    CHECK_INT(cli.last_err, SIPHON_ETIMEDOUT);
-    CHECK_INT(cli.transport_errors, 1);
-    siphon_tcp_get_stats(cli.tcp, &cs);
+    tlst_expect_connect_timeout(&cfg, "WS", NULL, &cs);
     CHECK_INT(cs.ws_failures, 1);
     CHECK_INT(cs.timeouts, 1);
-    close(lfd);
-    siphon_tcp_close(cli.tcp);
-    siphon_loop_free(loop);
 }
