@@ -192,10 +192,22 @@ WaitTimerProc(void *clientData)
  *
  * Results:
  *	1 done, 0 wall timeout, -1 the agent was destroyed meanwhile, -2
- *	the interpreter is being deleted or hit a limit.
+ *	the interpreter is being deleted or hit a limit, -3 called from
+ *	inside the stack's loop (a [sip::clock after] script), where the
+ *	loop cannot run.
  *
  *----------------------------------------------------------------------
  */
+int
+AgentNestedError(Tcl_Interp *interp)
+{
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(
+            "cannot wait for the network inside a sip::clock after script: "
+            "the stack's loop is running that script", -1));
+    Tcl_SetErrorCode(interp, "SIP", "STATE", "NESTED", (char *) NULL);
+    return TCL_ERROR;
+}
+
 int
 AgentWait(Agent *a, AgentDoneProc *done, void *arg, int timeoutMs)
 {
@@ -205,6 +217,11 @@ AgentWait(Agent *a, AgentDoneProc *done, void *arg, int timeoutMs)
 
     if (done(a, arg)) {
         return 1;
+    }
+    /* Inside one of the stack's own callbacks (a [sip::clock after]
+     * script) the loop cannot run again, so nothing could ever arrive. */
+    if (siphon_loop_dispatching(SiphonGetLoop(interp))) {
+        return -3;
     }
     timer = Tcl_CreateTimerHandler(timeoutMs, WaitTimerProc, &expired);
     for (;;) {

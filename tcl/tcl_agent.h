@@ -79,6 +79,9 @@ typedef struct Agent {
 } Agent;
 
 /* tcl_agent.c */
+/* Sets the {SIP STATE NESTED} error of a wait that AgentWait refused
+ * (-3) and returns TCL_ERROR. */
+int AgentNestedError(Tcl_Interp *interp);
 typedef int AgentDoneProc(Agent *a, void *arg);
 int AgentWait(Agent *a, AgentDoneProc *done, void *arg, int timeoutMs);
 AgentClient *AgentClientNew(Agent *a, Tcl_Obj *commandPtr);

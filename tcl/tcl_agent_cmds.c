@@ -255,7 +255,9 @@ WaitClient(Agent *a, Tcl_Interp *interp, AgentClient *cl, int timeoutMs,
     Tcl_Preserve(a);
     Tcl_Preserve(cl);
     r = AgentWait(a, ClientDone, cl, timeoutMs);
-    if (r == 1 && cl->done) {
+    if (r == -3) {
+        rc = AgentNestedError(interp);
+    } else if (r == 1 && cl->done) {
         rc = ClientOutcome(interp, cl);
     } else if (r == 1 || r == -1) {
         Tcl_SetObjResult(interp, Tcl_NewStringObj(
@@ -560,6 +562,9 @@ ExpectCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
     Tcl_Preserve(a);
     r = AgentWait(a, ExpectDone, &f, timeoutMs);
     Tcl_Release(a);
+    if (r == -3) {
+        return AgentNestedError(interp);
+    }
     if (r != 1) {
         if (r == 0) {
             Tcl_SetObjResult(interp, Tcl_ObjPrintf(

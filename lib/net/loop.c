@@ -339,6 +339,11 @@ static int wait_ms(siphon_loop *loop, int timeout_ms)
     return (int)until;
 }
 
+bool siphon_loop_dispatching(const siphon_loop *loop)
+{
+    return loop->dispatching;
+}
+
 int siphon_loop_run_once(siphon_loop *loop, int timeout_ms)
 {
     if (loop->dispatching)

@@ -127,6 +127,14 @@ uint64_t siphon_loop_next_deadline(const siphon_loop *loop);
 int siphon_loop_run_once(siphon_loop *loop, int timeout_ms);
 
 /*
+ * True while one of the loop's callbacks runs. An embedding host that
+ * would wait for the loop (a Tcl script blocking in a callback) checks
+ * this first: the loop cannot run inside itself, so such a wait could
+ * never end.
+ */
+bool siphon_loop_dispatching(const siphon_loop *loop);
+
+/*
  * Iterate until siphon_loop_stop() is called or there is nothing left to
  * wait for (no watches and no timers). Returns 0, or the first negative
  * code from siphon_loop_run_once().
