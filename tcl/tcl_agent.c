@@ -532,6 +532,11 @@ AgentFreeProc(char *blockPtr)
 {
     Agent *a = (Agent *) blockPtr;
 
+    for (int k = 0; k < 3; k++) {
+        if (a->uasLists[k] != NULL) {
+            ckfree((char *) a->uasLists[k]);
+        }
+    }
     if (a->dnsServers != NULL) {
         ckfree(a->dnsServers);
     }
@@ -554,6 +559,8 @@ typedef struct CreateOpts {
     const char *dns;
     const char *pcap;
     const char *hep;
+    int uas;                    /* -uas or one of its lists was given */
+    Tcl_Obj *uasLists[3];       /* -allow, -supported, -accept */
 } CreateOpts;
 
 static int
@@ -591,12 +598,14 @@ ParseCreateOpts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int i,
     static const char *const options[] = {
         "-cafile", "-cert", "-dns", "-hep", "-insecure", "-key", "-keylog",
         "-pcap", "-raw", "-t1", "-t2", "-t4", "-tcp", "-tls", "-tlsmax",
-        "-tlsmin", "-trying", "-udp", "-udpmax", "-ws", "-wss", NULL
+        "-tlsmin", "-trying", "-udp", "-udpmax", "-ws", "-wss",
+        "-uas", "-allow", "-supported", "-accept", NULL
     };
     enum {
         O_CAFILE, O_CERT, O_DNS, O_HEP, O_INSECURE, O_KEY, O_KEYLOG,
         O_PCAP, O_RAW, O_T1, O_T2, O_T4, O_TCP, O_TLS, O_TLSMAX,
-        O_TLSMIN, O_TRYING, O_UDP, O_UDPMAX, O_WS, O_WSS
+        O_TLSMIN, O_TRYING, O_UDP, O_UDPMAX, O_WS, O_WSS,
+        O_UAS, O_ALLOW, O_SUPPORTED, O_ACCEPT
     };
     int idx, b;
 
@@ -680,6 +689,18 @@ ParseCreateOpts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int i,
             o->cfg.udp_max_request = (size_t) n;
             break;
         }
+        case O_UAS:
+            if (Tcl_GetBooleanFromObj(interp, v, &b) != TCL_OK) {
+                return TCL_ERROR;
+            }
+            o->uas = b;
+            break;
+        case O_ALLOW:
+        case O_SUPPORTED:
+        case O_ACCEPT:
+            o->uasLists[idx - O_ALLOW] = v;
+            o->uas = 1;
+            break;
         case O_DNS: o->dns = Tcl_GetString(v); break;
         case O_PCAP: o->pcap = Tcl_GetString(v); break;
         case O_HEP: o->hep = Tcl_GetString(v); break;
@@ -812,6 +833,26 @@ AgentCreateCmd(void *clientData, Tcl_Interp *interp, int objc,
             goto fail;
         }
         o.cfg.tls_client = a->tls;
+    }
+    if (o.uas) {
+        /* RFC 3261 §8.2: the endpoint answers what this UAS cannot serve
+         * (405 with Allow, 420 with Unsupported, 415 with Accept...). */
+        const char *const **slots[3] = {&a->uas.methods, &a->uas.extensions,
+                                        &a->uas.content_types};
+        siphon_uas_policy_default(&a->uas);
+        for (int slot = 0; slot < 3; slot++) {
+            Tcl_Size n;
+
+            if (o.uasLists[slot] == NULL) {
+                continue;
+            }
+            if (Tcl_SplitList(interp, Tcl_GetString(o.uasLists[slot]), &n,
+                              &a->uasLists[slot]) != TCL_OK) {
+                goto fail;
+            }
+            *slots[slot] = a->uasLists[slot];
+        }
+        o.cfg.uas = &a->uas;
     }
     if (o.dns != NULL) {
         a->dnsServers = ckalloc(strlen(o.dns) + 1);

@@ -66,6 +66,9 @@ typedef struct Agent {
     siphon_tls_ctx *tls;        /* Owned; outlives ua. */
     siphon_pcap_writer *pcap;   /* Owned; closed after ua. */
     char *dnsServers;           /* Owned copy for the config. */
+    siphon_uas_policy uas;      /* -uas: the §8.2 checks the endpoint runs */
+    const char **uasLists[3];   /* Owned Tcl_SplitList arrays behind uas:
+                                 * -allow, -supported, -accept. */
     int raw;
     int deleted;                /* The command is gone; ua freed. */
     AgentLp lp[AGENT_MAX_LP];

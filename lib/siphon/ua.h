@@ -90,6 +90,10 @@ typedef struct siphon_ua_config {
     bool reject_malformed;
     /* DNS servers for RFC 3263 ("127.0.0.1:5353"); NULL: resolv.conf. */
     const char *dns_servers;
+    /* With a policy (borrowed), new requests go through the §8.2 checks
+     * and the §8.2.2.2 merged-request check (482) before the TU sees
+     * them; refused ones are answered and never reach it. */
+    const struct siphon_uas_policy *uas;
     /* Client TLS settings (SNI, verification) for outbound TLS and WSS
      * when no TLS listening point supplies a context; borrowed. NULL: a
      * context with the defaults is made on first use. */
@@ -269,6 +273,34 @@ void siphon_ua_client_forget(siphon_ua_client *c);
  * Via's transport.
  */
 int siphon_ua_respond(siphon_ua *ua, siphon_txn *stx, siphon_msg *resp);
+
+/* ---- UAS checks (RFC 3261 §8.2) ---------------------------------------- */
+
+/* What a UAS serves; NULL-terminated lists, matched without case. */
+typedef struct siphon_uas_policy {
+    const char *const *methods;       /* §8.2.1: what Allow lists */
+    const char *const *extensions;    /* §8.2.2.3: option tags supported */
+    const char *const *schemes;       /* §8.2.2.1: Request-URI schemes */
+    const char *const *content_types; /* §8.2.3: "type/subtype" */
+    const char *const *encodings;     /* §8.2.3 */
+    const char *const *languages;     /* §8.2.3 */
+} siphon_uas_policy;
+
+/* Defaults: INVITE ACK CANCEL BYE OPTIONS INFO MESSAGE UPDATE; no
+ * extensions; sip, sips, tel; application/sdp, text/plain,
+ * message/sipfrag; identity; en. The lists are static. */
+void siphon_uas_policy_default(siphon_uas_policy *p);
+
+/*
+ * Run the §8.2 checks on req in the RFC's order (method, URI scheme,
+ * Require, body) and return the refusal to send -- 501, 405 with Allow,
+ * 416, 420 with Unsupported, 415 with Accept / Accept-Encoding /
+ * Accept-Language -- with one reference, or NULL when req passes. ACK
+ * and CANCEL always pass. The 400/505 of malformed requests come before
+ * (the endpoint's verdict), 482 for merged requests needs the live
+ * transactions (siphon_ua_config.uas does both).
+ */
+siphon_msg *siphon_uas_check(const siphon_uas_policy *p, siphon_msg *req);
 
 /* ---- statistics -------------------------------------------------------- */
 

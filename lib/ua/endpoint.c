@@ -167,6 +167,31 @@ static void sweep_pending(siphon_ua *ua)
     }
 }
 
+/* §8.2: a request the UAS must refuse is answered through its server
+ * transaction and never reaches the TU. */
+static bool refused_by_policy(siphon_ua *ua, ua_origin *o, siphon_txn *stx,
+                              siphon_msg *req)
+{
+    siphon_msg *resp = NULL;
+    if (ua_merge_check(ua, o, req)) {
+        /* §8.2.2.2: the same request reached us twice by two paths. */
+        siphon_msgb *b = siphon_msgb_response_to(
+            req, 482, siphon_str_c("Loop Detected (merged request)"),
+            siphon_str_c("siphon-uas"));
+        siphon_perr err;
+        if (b && siphon_msgb_finish(b, &resp, &err) < 0)
+            resp = NULL;
+        siphon_msgb_free(b);
+    } else {
+        resp = siphon_uas_check(ua->cfg.uas, req);
+    }
+    if (!resp)
+        return false;
+    siphon_txn_respond(ua->txl, stx, resp, ua_now(ua));
+    siphon_msg_unref(resp);
+    return true;
+}
+
 static void server_event(siphon_ua *ua, const siphon_txn_event *ev)
 {
     ua_origin *o = ev->user;
@@ -176,7 +201,9 @@ static void server_event(siphon_ua *ua, const siphon_txn_event *ev)
         break;
     case SIPHON_TXN_EV_REQUEST:
         o->adopted = true;
-        deliver_request(ua, ev->txn, ev->msg, o);
+        o->txn = ev->txn;
+        if (!ua->cfg.uas || !refused_by_policy(ua, o, ev->txn, ev->msg))
+            deliver_request(ua, ev->txn, ev->msg, o);
         break;
     case SIPHON_TXN_EV_ACK: /* RFC 6026 §8.7: the 2xx's ACK goes to the TU */
         deliver_request(ua, NULL, ev->msg, o);
@@ -190,6 +217,8 @@ static void server_event(siphon_ua *ua, const siphon_txn_event *ev)
                                    : SIPHON_EIO);
         break;
     case SIPHON_TXN_EV_TERMINATED:
+        ua_merge_forget(ua, o);
+        o->txn = NULL;
         if (o->pending) {
             o->dead = true; /* the sweep frees it */
         } else {
@@ -424,6 +453,7 @@ void siphon_ua_free(siphon_ua *ua)
     siphon_resolver_free(ua->resolver);
     siphon_tls_ctx_free(ua->tls_client_owned);
     ua_capture_free(ua);
+    free(ua->merge);
     free(ua);
 }
 

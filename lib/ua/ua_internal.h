@@ -33,7 +33,21 @@ typedef struct ua_origin {
     bool pending;               /* still on ua->pending */
     struct ua_origin *pnext;    /* ua->pending */
     struct ua_origin *prev, *next; /* ua->adopted */
+    /* §8.2.2.2: requests without a To tag, indexed by From tag, Call-ID
+     * and CSeq while their transaction lives (uas.c's merge table). */
+    siphon_txn *txn;
+    uint32_t merge_hash;
+    bool merge_indexed;
+    struct ua_origin *mprev, *mnext;
 } ua_origin;
+
+/* uas.c: the merged-request table of §8.2.2.2. */
+#define UA_MERGE_BUCKETS 4096u
+/* True when req (no To tag) repeats the From tag, Call-ID and CSeq of a
+ * live transaction other than o's; otherwise indexes o (when it has no
+ * To tag) and returns false. */
+bool ua_merge_check(siphon_ua *ua, ua_origin *o, siphon_msg *req);
+void ua_merge_forget(siphon_ua *ua, ua_origin *o);
 
 struct ua_attempt;
 
@@ -72,6 +86,7 @@ struct siphon_ua {
      * when the outermost pump ends (freed, or moved to adopted). */
     ua_origin *pending;
     ua_origin *adopted;         /* users of live server transactions */
+    ua_origin **merge;          /* UA_MERGE_BUCKETS chains, when cfg.uas */
     siphon_ua_client *clients;
     struct ua_attempt *attempts; /* users of live client transactions */
     /* capture */

@@ -587,3 +587,107 @@ UNIT_TEST(ua_hep_mirror)
     close(fd);
     pair_close(loop, &a, &b);
 }
+
+/* One raw request through a UAS with the §8.2 policy: the status line
+ * that comes back ("" when none) goes into out. */
+static void uas_try(siphon_loop *loop, int fd, const char *to,
+                    const char *text, char *out, size_t cap)
+{
+    char buf[4096];
+    raw_send(fd, to, text);
+    out[0] = '\0';
+    if (raw_recv(loop, fd, buf, sizeof buf) > 0)
+        snprintf(out, cap, "%s", buf);
+}
+
+UNIT_TEST(ua_uas_section_8_2_in_order)
+{
+    side b;
+    siphon_loop *loop = pair_open(&b, false, NULL, false);
+    siphon_ua_free(b.ua);
+    siphon_uas_policy pol;
+    siphon_uas_policy_default(&pol);
+    static const char *const ext[] = {"100rel", NULL};
+    pol.extensions = ext;
+    siphon_ua_config cfg;
+    siphon_ua_config_default(&cfg);
+    cfg.uas = &pol;
+    siphon_ua_handlers h = {.request = on_request, .arg = &b};
+    CHECK_INT(siphon_ua_new(loop, &cfg, &h, &b.ua), 0);
+    CHECK_INT(siphon_ua_listen(b.ua, SIPHON_RESOLVE_UDP, b.addr, NULL, NULL),
+              0);
+    b.answer = 200;
+    struct sockaddr_storage me;
+    int fd = raw_udp(&me);
+    char via[128], got[4096];
+    snprintf(via, sizeof via, "SIP/2.0/UDP 127.0.0.1:%u",
+             siphon_addr_port((struct sockaddr *)&me));
+    struct {
+        const char *start, *extra, *body, *want, *want_hdr;
+    } cases[] = {
+        /* §8.2.1 */
+        {"FOO sip:b@x", "", "", "SIP/2.0 501", NULL},
+        {"SUBSCRIBE sip:b@x", "Event: presence\r\n", "", "SIP/2.0 405",
+         "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE, UPDATE"},
+        /* §8.2.2.1 */
+        {"OPTIONS im:b@x", "", "", "SIP/2.0 416", NULL},
+        /* §8.2.2.3: only the unsupported tag is listed */
+        {"OPTIONS sip:b@x", "Require: 100rel, foo\r\n", "", "SIP/2.0 420",
+         "Unsupported: foo"},
+        /* §8.2.3 */
+        {"MESSAGE sip:b@x", "Content-Type: application/foo\r\n", "hi",
+         "SIP/2.0 415", "Accept: application/sdp, text/plain, message/sipfrag"},
+        {"MESSAGE sip:b@x",
+         "Content-Type: text/plain\r\nContent-Encoding: gzip\r\n", "hi",
+         "SIP/2.0 415", "Accept-Encoding: identity"},
+        {"MESSAGE sip:b@x",
+         "Content-Type: text/plain\r\nContent-Language: fr\r\n", "hi",
+         "SIP/2.0 415", "Accept-Language: en"},
+        /* all rules passed: the TU answers */
+        {"MESSAGE sip:b@x",
+         "Content-Type: text/plain\r\nRequire: 100rel\r\n", "hi",
+         "SIP/2.0 200", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char req[1024];
+        const char *sp = strchr(cases[i].start, ' ');
+        snprintf(req, sizeof req,
+                 "%s SIP/2.0\r\nVia: %s;branch=z9hG4bKuas%zu\r\n"
+                 "Max-Forwards: 70\r\nFrom: <sip:a@x>;tag=1\r\n"
+                 "To: <sip:b@x>\r\nCall-ID: uas-%zu\r\nCSeq: 1 %.*s\r\n%s"
+                 "Content-Length: %zu\r\n\r\n%s",
+                 cases[i].start, via, i, i, (int)(sp - cases[i].start),
+                 cases[i].start, cases[i].extra, strlen(cases[i].body),
+                 cases[i].body);
+        uas_try(loop, fd, b.addr, req, got, sizeof got);
+        if (strncmp(got, cases[i].want, strlen(cases[i].want)) != 0 ||
+            (cases[i].want_hdr && !strstr(got, cases[i].want_hdr)))
+            unit_fail(__FILE__, __LINE__, "case %zu (%s): got \"%.60s\"", i,
+                      cases[i].start, got);
+    }
+    CHECK_INT(b.requests, 1); /* only the last one reached the TU */
+
+    /* §8.2.2.2: the same INVITE (From tag, Call-ID, CSeq) arriving again
+     * with another branch while the first is pending: 482. */
+    b.answer = 0;
+    const char *inv =
+        "INVITE sip:b@x SIP/2.0\r\nVia: %s;branch=z9hG4bK%s\r\n"
+        "Max-Forwards: 70\r\nFrom: <sip:a@x>;tag=m1\r\nTo: <sip:b@x>\r\n"
+        "Call-ID: merged\r\nCSeq: 5 INVITE\r\nContent-Length: 0\r\n\r\n";
+    char req[1024];
+    snprintf(req, sizeof req, inv, via, "first");
+    raw_send(fd, b.addr, req);
+    run_until(loop, &b.requests, 2);
+    CHECK_INT(b.requests, 2);
+    snprintf(req, sizeof req, inv, via, "second");
+    uas_try(loop, fd, b.addr, req, got, sizeof got);
+    CHECK(strncmp(got, "SIP/2.0 482", 11) == 0);
+    CHECK_INT(b.requests, 2);
+    /* The first copy's own retransmission is not merged: absorbed. */
+    snprintf(req, sizeof req, inv, via, "first");
+    raw_send(fd, b.addr, req);
+    tcpt_spin(loop, 20);
+    CHECK_INT(b.requests, 2);
+    close(fd);
+    pair_close(loop, &b, NULL);
+}
