@@ -284,18 +284,24 @@ typedef struct siphon_uas_policy {
     const char *const *content_types; /* §8.2.3: "type/subtype" */
     const char *const *encodings;     /* §8.2.3 */
     const char *const *languages;     /* §8.2.3 */
+    /* The body types this UAS answers INVITE and OPTIONS with (an SDP
+     * answer, capabilities): a request whose Accept allows none of them
+     * gets 406 (§21.4.7). NULL or empty: never 406. */
+    const char *const *sends;
 } siphon_uas_policy;
 
 /* Defaults: INVITE ACK CANCEL BYE OPTIONS INFO MESSAGE UPDATE; no
  * extensions; sip, sips, tel; application/sdp, text/plain,
- * message/sipfrag; identity; en. The lists are static. */
+ * message/sipfrag; identity; en; sends application/sdp. The lists are
+ * static. */
 void siphon_uas_policy_default(siphon_uas_policy *p);
 
 /*
  * Run the §8.2 checks on req in the RFC's order (method, URI scheme,
- * Require, body) and return the refusal to send -- 501, 405 with Allow,
- * 416, 420 with Unsupported, 415 with Accept / Accept-Encoding /
- * Accept-Language -- with one reference, or NULL when req passes. ACK
+ * Require, body, then what the answer's body may be) and return the
+ * refusal to send -- 501, 405 with Allow, 416, 420 with Unsupported, 415
+ * with Accept / Accept-Encoding / Accept-Language, 406 -- with one
+ * reference, or NULL when req passes. ACK
  * and CANCEL always pass. The 400/505 of malformed requests come before
  * (the endpoint's verdict), 482 for merged requests needs the live
  * transactions (siphon_ua_config.uas does both).

@@ -10,7 +10,9 @@
  *             branch: the same request forked back to us);
  *   §8.2.2.3  420 with Unsupported for option tags in Require it lacks;
  *   §8.2.3    415 with Accept, Accept-Encoding and Accept-Language for a
- *             body it cannot take.
+ *             body it cannot take;
+ *   §21.4.7   406 when the request's Accept allows none of the body
+ *             types the answer would carry (INVITE, OPTIONS).
  *
  * §8.2 step zero (400 for malformed requests, missing mandatory headers,
  * CSeq/method mismatch, 505 for the version) is the verdict the endpoint
@@ -34,6 +36,7 @@ static const char *const default_types[] = {"application/sdp", "text/plain",
 static const char *const default_encodings[] = {"identity", NULL};
 static const char *const default_languages[] = {"en", NULL};
 static const char *const no_extensions[] = {NULL};
+static const char *const default_sends[] = {"application/sdp", NULL};
 
 void siphon_uas_policy_default(siphon_uas_policy *p)
 {
@@ -44,6 +47,7 @@ void siphon_uas_policy_default(siphon_uas_policy *p)
     p->content_types = default_types;
     p->encodings = default_encodings;
     p->languages = default_languages;
+    p->sends = default_sends;
 }
 
 static bool listed(const char *const *list, siphon_str s)
@@ -163,6 +167,34 @@ static bool body_problem(const siphon_uas_policy *p, siphon_msg *req,
     return false;
 }
 
+/* Does an Accept range ("type/subtype", "type/ *", "* / *") cover t? */
+static bool range_covers(const siphon_hval *r, const char *t)
+{
+    const char *slash = strchr(t, '/');
+    size_t tl = slash ? (size_t)(slash - t) : strlen(t);
+    siphon_str type = {t, tl}, sub = siphon_str_c(slash ? slash + 1 : "");
+    bool any_type = siphon_str_eq(r->value, siphon_str_c("*"));
+    bool any_sub = siphon_str_eq(r->subtype, siphon_str_c("*"));
+    return (any_type || siphon_str_caseeq(r->value, type)) &&
+           (any_sub || siphon_str_caseeq(r->subtype, sub));
+}
+
+/* §21.4.7: with an Accept, one of the types the answer would carry must
+ * be acceptable. An empty Accept field means nothing is (§20.1). */
+static bool answer_acceptable(const siphon_uas_policy *p, siphon_msg *req)
+{
+    siphon_method id = siphon_msg_method_id(req);
+    if (!p->sends || !p->sends[0] ||
+        (id != SIPHON_METHOD_INVITE && id != SIPHON_METHOD_OPTIONS) ||
+        siphon_msg_hdr_next(req, SIPHON_HDR_ACCEPT, 0) < 0)
+        return true;
+    for (const siphon_hval *r = values(req, SIPHON_HDR_ACCEPT); r; r = r->next)
+        for (const char *const *t = p->sends; *t; t++)
+            if (range_covers(r, *t))
+                return true;
+    return false;
+}
+
 siphon_msg *siphon_uas_check(const siphon_uas_policy *p, siphon_msg *req)
 {
     siphon_method id = siphon_msg_method_id(req);
@@ -207,8 +239,13 @@ siphon_msg *siphon_uas_check(const siphon_uas_policy *p, siphon_msg *req)
     }
     /* §8.2.3 */
     body_fault f;
-    if (body_problem(p, req, &f) && join(&v, f.accepted) == 0)
-        out = refusal(req, 415, f.why, f.header, &v);
+    if (body_problem(p, req, &f)) {
+        if (join(&v, f.accepted) == 0)
+            out = refusal(req, 415, f.why, f.header, &v);
+        goto done;
+    }
+    if (!answer_acceptable(p, req))
+        out = refusal(req, 406, "Not Acceptable", NULL, NULL);
 done:
     siphon_buf_free(&v);
     return out;

@@ -643,6 +643,11 @@ UNIT_TEST(ua_uas_section_8_2_in_order)
         {"MESSAGE sip:b@x",
          "Content-Type: text/plain\r\nContent-Language: fr\r\n", "hi",
          "SIP/2.0 415", "Accept-Language: en"},
+        /* §21.4.7: the answer would carry SDP, which Accept excludes */
+        {"OPTIONS sip:b@x", "Accept: text/nobodyKnowsThis\r\n", "",
+         "SIP/2.0 406", NULL},
+        {"OPTIONS sip:b@x", "Accept: application/*, text/html\r\n", "",
+         "SIP/2.0 200", NULL},
         /* all rules passed: the TU answers */
         {"MESSAGE sip:b@x",
          "Content-Type: text/plain\r\nRequire: 100rel\r\n", "hi",
@@ -665,7 +670,7 @@ UNIT_TEST(ua_uas_section_8_2_in_order)
             unit_fail(__FILE__, __LINE__, "case %zu (%s): got \"%.60s\"", i,
                       cases[i].start, got);
     }
-    CHECK_INT(b.requests, 1); /* only the last one reached the TU */
+    CHECK_INT(b.requests, 2); /* only the last two reached the TU */
 
     /* §8.2.2.2: the same INVITE (From tag, Call-ID, CSeq) arriving again
      * with another branch while the first is pending: 482. */
@@ -677,17 +682,17 @@ UNIT_TEST(ua_uas_section_8_2_in_order)
     char req[1024];
     snprintf(req, sizeof req, inv, via, "first");
     raw_send(fd, b.addr, req);
-    run_until(loop, &b.requests, 2);
-    CHECK_INT(b.requests, 2);
+    run_until(loop, &b.requests, 3);
+    CHECK_INT(b.requests, 3);
     snprintf(req, sizeof req, inv, via, "second");
     uas_try(loop, fd, b.addr, req, got, sizeof got);
     CHECK(strncmp(got, "SIP/2.0 482", 11) == 0);
-    CHECK_INT(b.requests, 2);
+    CHECK_INT(b.requests, 3);
     /* The first copy's own retransmission is not merged: absorbed. */
     snprintf(req, sizeof req, inv, via, "first");
     raw_send(fd, b.addr, req);
     tcpt_spin(loop, 20);
-    CHECK_INT(b.requests, 2);
+    CHECK_INT(b.requests, 3);
     close(fd);
     pair_close(loop, &b, NULL);
 }
