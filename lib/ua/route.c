@@ -225,14 +225,18 @@ static bool line_is(const char *line, size_t n, const char *const *names)
     return false;
 }
 
-siphon_msg *ua_salvage_400(const char *bytes, size_t len, const char *why)
+/* One try at the 400: the kept fields copied, with each Via value cut
+ * at its first ';' or ',' when trim_via (a Via whose parameters are
+ * what is broken, RFC 4475 badinv01, still names where to answer). */
+static siphon_msg *salvage(const char *bytes, size_t len, const char *why,
+                           bool trim_via)
 {
     static const char *const keep[] = {"Via", "v", "From", "f", "To", "t",
                                        "Call-ID", "i", "CSeq", NULL};
+    static const char *const vias[] = {"Via", "v", NULL};
     siphon_buf b;
     siphon_buf_init(&b, 0);
-    int rc = 0;
-    rc |= siphon_buf_append_c(&b, "SIP/2.0 400 ");
+    int rc = siphon_buf_append_c(&b, "SIP/2.0 400 ");
     /* The reason phrase must stay one line of text (§25.1). */
     for (const char *p = why && *why ? why : "Bad Request"; *p; p++)
         rc |= siphon_buf_append(&b, (*p == '\r' || *p == '\n') ? " " : p, 1);
@@ -250,6 +254,13 @@ siphon_msg *ua_salvage_400(const char *bytes, size_t len, const char *why)
         if (n == 0)
             break;
         if (line_is(p, n, keep)) {
+            if (trim_via && line_is(p, n, vias)) {
+                const char *colon = memchr(p, ':', n);
+                size_t k = (size_t)(colon - p) + 1;
+                while (k < n && p[k] != ';' && p[k] != ',')
+                    k++;
+                n = k;
+            }
             rc |= siphon_buf_append(&b, p, n);
             rc |= siphon_buf_append_c(&b, "\r\n");
         }
@@ -265,4 +276,10 @@ siphon_msg *ua_salvage_400(const char *bytes, size_t len, const char *why)
     }
     siphon_buf_free(&b);
     return m;
+}
+
+siphon_msg *ua_salvage_400(const char *bytes, size_t len, const char *why)
+{
+    siphon_msg *m = salvage(bytes, len, why, false);
+    return m ? m : salvage(bytes, len, why, true);
 }

@@ -331,6 +331,16 @@ UNIT_TEST(ua_malformed_gets_400_or_nothing)
     CHECK(raw_recv(loop, fd, buf, sizeof buf) > 0);
     CHECK(strncmp(buf, "SIP/2.0 400", 11) == 0);
     CHECK(strstr(buf, "Call-ID: bad2") != NULL);
+    /* A Via whose parameters are broken (RFC 4475 badinv01): the 400
+     * still goes to its sent-by. */
+    char broken[160];
+    snprintf(broken, sizeof broken, "SIP/2.0/UDP 127.0.0.1:%u;;,;,,",
+             siphon_addr_port((struct sockaddr *)&me));
+    raw_request(req, sizeof req, b.addr, "", broken, "bad3", "1");
+    raw_send(fd, b.addr, req);
+    CHECK(raw_recv(loop, fd, buf, sizeof buf) > 0);
+    CHECK(strncmp(buf, "SIP/2.0 400", 11) == 0);
+    CHECK(strstr(buf, "Call-ID: bad3") != NULL);
     /* No Via at all: dropped without an answer. */
     raw_send(fd, b.addr, "OPTIONS sip:x SIP/2.0\r\nCall-ID: z\r\n\r\n");
     CHECK(raw_recv(loop, fd, buf, sizeof buf) < 0);
@@ -339,8 +349,8 @@ UNIT_TEST(ua_malformed_gets_400_or_nothing)
     CHECK(raw_recv(loop, fd, buf, sizeof buf) < 0);
     siphon_ua_stats st;
     siphon_ua_get_stats(b.ua, &st);
-    CHECK_INT(st.rx_malformed, 4);
-    CHECK_INT(st.rejected_400, 2);
+    CHECK_INT(st.rx_malformed, 5);
+    CHECK_INT(st.rejected_400, 3);
     close(fd);
     pair_close(loop, &b, NULL);
 }
