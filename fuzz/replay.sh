@@ -94,6 +94,8 @@ suite() {
   run ws corpus/regress corpus/regress
   run ua corpus/fuzz_ua corpus/fuzz_ua
   run ua corpus/regress corpus/regress
+  run sdp corpus/fuzz_sdp corpus/fuzz_sdp
+  run sdp corpus/regress corpus/regress
 
   # Reference data beside the checkout (read in place, never copied in).
   m=$ref/messages

@@ -67,6 +67,7 @@ Siphon_Init(Tcl_Interp *interp)
     }
     if (SiphonMsgInit(interp, state) != TCL_OK
             || SiphonUriInit(interp, state) != TCL_OK
+            || SiphonSdpInit(interp, state) != TCL_OK
             || SiphonClockInit(interp, state) != TCL_OK) {
         return TCL_ERROR;
     }
@@ -78,6 +79,7 @@ Siphon_Init(Tcl_Interp *interp)
     /* So that [namespace import sip::*] brings msg and uri in. */
     if (Tcl_Export(interp, nsPtr, "msg", 0) != TCL_OK
             || Tcl_Export(interp, nsPtr, "uri", 0) != TCL_OK
+            || Tcl_Export(interp, nsPtr, "sdp", 0) != TCL_OK
             || Tcl_Export(interp, nsPtr, "clock", 0) != TCL_OK
             || Tcl_Export(interp, nsPtr, "agent", 0) != TCL_OK) {
         return TCL_ERROR;

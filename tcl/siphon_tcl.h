@@ -113,4 +113,7 @@ Tcl_Obj *SiphonFindingObj(const siphon_finding *f);
 /* tcl_uri.c */
 int SiphonUriInit(Tcl_Interp *interp, SiphonInterp *state);
 
+/* tcl_sdp.c */
+int SiphonSdpInit(Tcl_Interp *interp, SiphonInterp *state);
+
 #endif /* SIPHON_TCL_H */
