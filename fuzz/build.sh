@@ -6,8 +6,8 @@
 #   LIB_FUZZING_ENGINE    the engine to link (-fsanitize=fuzzer, libAFLDriver, …)
 #   OUT                   where the harnesses, seed corpora and dictionary go
 #   SRC, WORK             source and scratch directories
-# It compiles lib/base, lib/msg and lib/txn (which need no third-party
-# library) and each fuzz/fuzz_NAME.c, and writes $OUT/fuzz_NAME, with its
+# It compiles lib/base, lib/msg, lib/txn, lib/dialog and lib/sdp (which
+# need no third-party library) and each fuzz/fuzz_NAME.c, and writes $OUT/fuzz_NAME, with its
 # seeds as $OUT/fuzz_NAME_seed_corpus.zip (corpus/fuzz_NAME plus
 # corpus/regress) and the SIP dictionary as $OUT/fuzz_msg.dict.
 #
@@ -39,7 +39,7 @@ own_flags=(-std=c17 -D_GNU_SOURCE -Ilib)
 
 # The library, as one static archive.
 lib_objs=()
-for src in lib/base/*.c lib/msg/*.c lib/txn/*.c; do
+for src in lib/base/*.c lib/msg/*.c lib/txn/*.c lib/dialog/*.c lib/sdp/*.c; do
   o=$obj/$(echo "${src%.c}" | tr / _).o
   # shellcheck disable=SC2086
   $CC $CFLAGS "${own_flags[@]}" -c "$src" -o "$o"
@@ -58,6 +58,9 @@ for src in fuzz/fuzz_*.c; do
   case $name in
     fuzz_ws) extra_src=(lib/net/ws.c lib/net/ws_handshake.c)
              extra_libs=(-lwslay -lcrypto) ;;
+    fuzz_auth) extra_src=(lib/auth/client.c lib/auth/digest.c lib/auth/parse.c
+                          lib/auth/server.c lib/auth/users.c)
+               extra_libs=(-lcrypto -ljansson) ;;
     fuzz_ua) extra_src=(lib/ua/route.c lib/net/addr.c)
              extra_libs=(-lcrypto) ;;
   esac

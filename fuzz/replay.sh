@@ -96,6 +96,10 @@ suite() {
   run ua corpus/regress corpus/regress
   run sdp corpus/fuzz_sdp corpus/fuzz_sdp
   run sdp corpus/regress corpus/regress
+  run auth corpus/fuzz_auth corpus/fuzz_auth
+  run auth corpus/regress corpus/regress
+  run dialog corpus/fuzz_dialog corpus/fuzz_dialog
+  run dialog corpus/regress corpus/regress
 
   # Reference data beside the checkout (read in place, never copied in).
   m=$ref/messages
