@@ -100,6 +100,8 @@ suite() {
   run auth corpus/regress corpus/regress
   run dialog corpus/fuzz_dialog corpus/fuzz_dialog
   run dialog corpus/regress corpus/regress
+  run reg corpus/fuzz_reg corpus/fuzz_reg
+  run reg corpus/regress corpus/regress
 
   # Reference data beside the checkout (read in place, never copied in).
   m=$ref/messages

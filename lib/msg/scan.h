@@ -89,21 +89,40 @@ static inline int hexval(unsigned char c)
 /*
  * Find the end of a quoted-string starting at p (which points at the
  * opening DQUOTE). Returns a pointer just past the closing DQUOTE, or NULL
- * when it is unterminated. quoted-pair escapes any octet but CR and LF
+ * when it is unterminated or holds a bare control octet. qdtext is LWS or
+ * a visible or non-ASCII octet, so other controls (NUL, BS, DEL...) may
+ * appear only escaped; quoted-pair escapes any octet but CR and LF
  * (RFC 3261 §25.1).
  */
 static inline const char *skip_quoted(const char *p, const char *end)
 {
     for (p++; p < end; p++) {
-        if (*p == '"')
+        unsigned char c = (unsigned char)*p;
+        if (c == '"')
             return p + 1;
-        if (*p == '\\') {
+        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
+            return NULL;
+        if (c == '\\') {
             if (p + 1 >= end || p[1] == '\r' || p[1] == '\n')
                 return NULL;
             p++;
         }
     }
     return NULL;
+}
+
+/* Why skip_quoted() found no end for the quoted-string at p: the
+ * suffix-less reason text for an error message. */
+static inline bool quoted_has_control(const char *p, const char *end)
+{
+    for (p++; p < end && *p != '"'; p++) {
+        unsigned char c = (unsigned char)*p;
+        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
+            return true;
+        if (c == '\\' && p + 1 < end)
+            p++;
+    }
+    return false;
 }
 
 /* Case-insensitive equality with a lower-case literal of length len. */

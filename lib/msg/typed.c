@@ -401,8 +401,13 @@ static int parse_field(tctx *t, tkind k, uint64_t max, chain ***tail)
     }
     for (;;) {
         const char *ee = is_list(k) ? element_end(p, e) : e;
-        if (!ee)
-            return terr(t, p, "quoted-string", "unterminated quoted string");
+        if (!ee) {
+            const char *dq = memchr(p, '"', (size_t)(e - p));
+            return terr(t, p, "quoted-string",
+                        dq && quoted_has_control(dq, e)
+                            ? "control octet in a quoted string"
+                            : "unterminated quoted string");
+        }
         if (skip_ws(p, ee) == ee)
             return terr(t, p, "COMMA", "empty element in the %s list", tname(t));
         chain *v = clears_output(k) ? siphon_arena_alloc_raw(&t->m->arena, elem_size(k))

@@ -111,7 +111,10 @@ int parse_params(tctx *t, const char **pp, const char *end, siphon_params *out)
             if (q < end && *q == '"') {
                 q = skip_quoted(q, end);
                 if (!q)
-                    return terr(t, vs, "quoted-string", "unterminated quoted string in parameter");
+                    return terr(t, vs, "quoted-string",
+                                quoted_has_control(vs, end)
+                                    ? "control octet in a quoted string in parameter"
+                                    : "unterminated quoted string in parameter");
             } else {
                 q = scan_class(q, end, CC_GENVALUE);
                 if (q < end && loose_value_char((unsigned char)*q)) {
@@ -208,7 +211,10 @@ int parse_nameaddr(tctx *t, const char *s, const char *e, bool contact,
     if (*p == '"') {
         const char *q = skip_quoted(p, e);
         if (!q)
-            return terr(t, p, "quoted-string", "unterminated quoted string in display name");
+            return terr(t, p, "quoted-string",
+                        quoted_has_control(p, e)
+                            ? "control octet in a quoted string in display name"
+                            : "unterminated quoted string in display name");
         out->display = siphon_str_make(p, (size_t)(q - p));
         q = skip_ws(q, e);
         if (q == e || *q != '<')

@@ -70,7 +70,10 @@ int parse_auth(tctx *t, const char *s, const char *e, bool with_scheme,
             if (p < e && *p == '"') {
                 p = skip_quoted(p, e);
                 if (!p)
-                    return terr(t, vs, "quoted-string", "unterminated quoted string");
+                    return terr(t, vs, "quoted-string",
+                                quoted_has_control(vs, e)
+                                    ? "control octet in a quoted string"
+                                    : "unterminated quoted string");
             } else {
                 p = skip_token(p, e);
                 if (p == vs)

@@ -474,3 +474,33 @@ UNIT_TEST(parse_buf_append_uint)
     CHECK(b.p && strcmp(b.p, "007018446744073709551615200") == 0);
     siphon_buf_free(&b);
 }
+
+/* RFC 3261 §25.1: qdtext has no control octets; one inside a quoted
+ * parameter value or display name makes the field invalid (found by
+ * fuzz_reg: a NUL in +sip.instance was accepted, then broke the copy
+ * into a response). */
+UNIT_TEST(parse_control_octet_in_quoted_string)
+{
+    static const char fmt[] =
+        "REGISTER sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+        "From: <sip:a@x>;tag=1\r\nTo: <sip:a@x>\r\nCall-ID: c\r\n"
+        "CSeq: 1 REGISTER\r\nContact: %s\r\nContent-Length: 0\r\n\r\n";
+    const char *bad[] = {"<sip:a@h>;+sip.instance=\"<urn:\x01x>\"",
+                         "\"Al\x7f\" <sip:a@h>"};
+    for (size_t i = 0; i < 2; i++) {
+        char buf[512];
+        int n = snprintf(buf, sizeof buf, fmt, bad[i]);
+        siphon_verdict v;
+        siphon_verdict_bytes(buf, (size_t)n, NULL, &v, NULL);
+        CHECK_INT(v.kind, SIPHON_VERDICT_REJECT);
+        CHECK_INT(v.status, 400);
+        CHECK(strstr(v.where.text, "control octet") != NULL);
+        CHECK_STR(siphon_str_c(v.where.rule), "quoted-string");
+    }
+    /* Escaped, the same octet is a quoted-pair and fine. */
+    char ok[512];
+    int n = snprintf(ok, sizeof ok, fmt, "\"Al\\\x01\" <sip:a@h>");
+    siphon_verdict v;
+    siphon_verdict_bytes(ok, (size_t)n, NULL, &v, NULL);
+    CHECK_INT(v.kind, SIPHON_VERDICT_ACCEPT);
+}
