@@ -27,10 +27,12 @@
 #ifndef SIPHON_UA_H
 #define SIPHON_UA_H
 
+#include <siphon/auth.h>
 #include <siphon/base.h>
 #include <siphon/capture.h>
 #include <siphon/msg.h>
 #include <siphon/net.h>
+#include <siphon/reg.h>
 #include <siphon/txn.h>
 
 #ifdef __cplusplus
@@ -195,13 +197,25 @@ int siphon_ua_capture_hep(siphon_ua *ua, const char *collector,
 
 /* ---- sending ----------------------------------------------------------- */
 
-/* Where a message goes when not derived from the message itself. */
+/* Digest credentials (RFC 3261 §22): a request answered 401 or 407 is
+ * sent again with them. */
+typedef struct siphon_ua_credentials {
+    const char *username;
+    const char *password;
+    unsigned algo_mask;   /* 1 << siphon_auth_algo; 0: all (auth.h) */
+    bool first_only;      /* answer only the first challenge (an old UA) */
+} siphon_ua_credentials;
+
+/* Where a message goes when not derived from the message itself, and
+ * how it is sent. */
 typedef struct siphon_ua_dest {
     siphon_transport transport;  /* 0: UDP, or the URI's */
     const char *addr;            /* numeric "ip:port"; NULL: from the URI */
     const char *server_name;     /* TLS SNI and the name the certificate
                                     must match; NULL: the URI host when it
                                     is a name, else the address */
+    /* NULL: a 401/407 goes to the TU like any final response. Copied. */
+    const siphon_ua_credentials *credentials;
 } siphon_ua_dest;
 
 /*
@@ -228,7 +242,12 @@ typedef void siphon_ua_response_fn(void *arg, siphon_ua_client *c,
                                    siphon_msg *resp, int err, bool final);
 
 /*
- * Send req through a client transaction (§17.1). Without a Via the
+ * Send req through a client transaction (§17.1). With credentials, a 401
+ * or 407 is answered (§22.2, §22.3): the request goes again with CSeq
+ * plus one, a new branch and one Authorization / Proxy-Authorization per
+ * realm, and again after a stale=true challenge; a challenge the
+ * credentials already failed goes to the TU as the final response. The
+ * TU does not see the challenges it did not need to. Without a Via the
  * endpoint adds "Via: SIP/2.0/<transport> <listening address>;branch=
  * z9hG4bK<random>;rport" once the transport is known; with one, req goes
  * as written (and no failover to another target is possible, as that
@@ -307,6 +326,28 @@ void siphon_uas_policy_default(siphon_uas_policy *p);
  * transactions (siphon_ua_config.uas does both).
  */
 siphon_msg *siphon_uas_check(const siphon_uas_policy *p, siphon_msg *req);
+
+/* ---- registrar (RFC 3261 §10.3) ----------------------------------------- */
+
+
+/*
+ * The endpoint as a registrar: with reg set, every REGISTER that passes
+ * the transaction layer (and the §8.2 checks, when on) is answered here
+ * and never reaches the TU. With auth set, it is first authenticated
+ * (§10.3 step 3, §22): 401 with one challenge per configured algorithm
+ * until the credentials check out (stale=true for an aged nonce), 400 for
+ * a malformed answer. lookup finds a user's password or HA1 (auth.h's
+ * siphon_auth_users_lookup serves a users file). Everything is borrowed.
+ */
+typedef struct siphon_ua_registrar {
+    siphon_reg *reg;
+    siphon_auth_server *auth;
+    siphon_auth_lookup_fn *lookup;
+    void *lookup_arg;
+} siphon_ua_registrar;
+
+/* Start (or with NULL stop) answering REGISTER. */
+void siphon_ua_set_registrar(siphon_ua *ua, const siphon_ua_registrar *r);
 
 /* ---- statistics -------------------------------------------------------- */
 

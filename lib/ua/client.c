@@ -12,6 +12,8 @@
  */
 #include "ua_internal.h"
 
+#include <siphon/auth.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,7 @@ static void client_free(siphon_ua_client *c)
     siphon_resolve_result_free(c->targets);
     siphon_msg_unref(c->orig);
     siphon_msg_unref(c->sent);
+    siphon_auth_client_free(c->auth);
     free(c->server_name);
     free(c);
 }
@@ -120,10 +123,81 @@ static siphon_msg *with_via(siphon_ua_client *c, ua_lp *lp,
     return out;
 }
 
-/* ---- attempts ----------------------------------------------------------- */
+/* ---- digest (§22) -------------------------------------------------------- */
+
+/* Challenges one request may answer: a new realm or nonce, a stale one,
+ * a proxy's after the registrar's... but never a loop. */
+#define UA_AUTH_ROUNDS 4
+
+static int auth_rng(void *arg, uint8_t *buf, size_t len)
+{
+    return siphon_auth_rng_openssl(arg, buf, len);
+}
+
+/* §22.2/§22.3: the same request again with credentials for every realm
+ * held, CSeq plus one (§8.1.3.5), the old credentials dropped. */
+static siphon_msg *with_credentials(siphon_ua_client *c)
+{
+    siphon_msg *orig = c->orig;
+    const siphon_cseq *cs = siphon_msg_cseq(orig);
+    if (!cs)
+        return NULL;
+    siphon_msgb *b = siphon_msgb_from_msg(orig);
+    if (!b)
+        return NULL;
+    char cseq[64];
+    snprintf(cseq, sizeof cseq, "%u %.*s", (unsigned)(cs->num + 1),
+             (int)cs->method.len, cs->method.p);
+    siphon_msg *out = NULL;
+    siphon_perr err;
+    int rc = siphon_msgb_set(b, siphon_str_c("CSeq"), siphon_str_c(cseq));
+    siphon_msgb_remove(b, siphon_str_c("Authorization"), false);
+    siphon_msgb_remove(b, siphon_str_c("Proxy-Authorization"), false);
+    if (rc < 0 || siphon_auth_client_add_headers(
+                      c->auth, b, siphon_msg_method(orig),
+                      siphon_msg_ruri_str(orig), siphon_msg_body(orig)) < 0 ||
+        siphon_msgb_finish(b, &out, &err) < 0)
+        out = NULL;
+    siphon_msgb_free(b);
+    return out;
+}
 
 static int start_attempt(siphon_ua_client *c, siphon_transport tp,
                          const struct sockaddr *dest, bool size_retry);
+
+/* A 401/407 on attempt a: true when the request went out again with
+ * credentials (the challenge is handled), false when the TU must hear it
+ * (no credentials, a Via of the TU's, too many rounds, or our answer was
+ * refused). */
+static bool answer_challenge(siphon_ua_client *c, ua_attempt *a,
+                             siphon_msg *resp)
+{
+    if (!c->auth || !c->own_via || c->auth_rounds >= UA_AUTH_ROUNDS)
+        return false;
+    siphon_perr err;
+    int r = siphon_auth_client_challenge_msg(c->auth, resp, &err);
+    if (r < 0 || r == SIPHON_AUTH_CH_REJECTED) {
+        siphon_log(SIPHON_LOG_INFO, "ua", "%d challenge not answered: %s",
+                   siphon_msg_status(resp),
+                   r < 0 ? siphon_strerror(r) : "credentials refused");
+        return false;
+    }
+    siphon_msg *next = with_credentials(c);
+    if (!next)
+        return false;
+    siphon_msg_unref(c->orig);
+    c->orig = next;
+    c->auth_rounds++;
+    c->cur = NULL;
+    /* Same target and transport: the challenge came from there. */
+    if (start_attempt(c, a->tp, (struct sockaddr *)&a->dest, true) < 0) {
+        c->cur = a;
+        return false;
+    }
+    return true;
+}
+
+/* ---- attempts ----------------------------------------------------------- */
 
 /* Move on after a failure of the current attempt: §18.1.1's UDP retry,
  * then the next RFC 3263 target, else the TU hears err. */
@@ -240,6 +314,10 @@ void ua_client_event(siphon_ua *ua, const siphon_txn_event *ev)
             attempt_failed(c, a, 0, ev->msg);
             break;
         }
+        if ((status == 401 || status == 407) && answer_challenge(c, a, ev->msg))
+            break;
+        if (status >= 200 && c->auth && c->auth_rounds)
+            siphon_auth_client_succeeded(c->auth);
         if (status >= 200) {
             finish(c, ev->msg, 0);
         } else if (!c->forgotten && c->cb) {
@@ -358,6 +436,19 @@ int siphon_ua_request(siphon_ua *ua, siphon_msg *req,
     if (dest->server_name && !(c->server_name = strdup(dest->server_name))) {
         client_free(c);
         return SIPHON_ENOMEM;
+    }
+    if (dest->credentials && !c->no_txn) {
+        const siphon_ua_credentials *cr = dest->credentials;
+        siphon_auth_client_config ac = {.username = cr->username,
+                                        .password = cr->password,
+                                        .algo_mask = cr->algo_mask,
+                                        .first_only = cr->first_only,
+                                        .rng = auth_rng};
+        int aerr = 0;
+        if (!(c->auth = siphon_auth_client_new(&ac, &aerr))) {
+            client_free(c);
+            return aerr ? aerr : SIPHON_ENOMEM;
+        }
     }
     int rc;
     if (dest->addr) {

@@ -202,7 +202,8 @@ static void server_event(siphon_ua *ua, const siphon_txn_event *ev)
     case SIPHON_TXN_EV_REQUEST:
         o->adopted = true;
         o->txn = ev->txn;
-        if (!ua->cfg.uas || !refused_by_policy(ua, o, ev->txn, ev->msg))
+        if ((!ua->cfg.uas || !refused_by_policy(ua, o, ev->txn, ev->msg)) &&
+            !ua_registrar_handle(ua, ev->txn, ev->msg, &o->flow))
             deliver_request(ua, ev->txn, ev->msg, o);
         break;
     case SIPHON_TXN_EV_ACK: /* RFC 6026 §8.7: the 2xx's ACK goes to the TU */

@@ -65,6 +65,8 @@ struct siphon_ua_client {
     bool forced_transport;
     siphon_transport want_tp;
     char *server_name;
+    struct siphon_auth_client *auth;  /* digest retries, when credentials */
+    unsigned auth_rounds;       /* challenges answered for this request */
     siphon_resolve_query *query;
     siphon_resolve_result *targets;
     struct ua_attempt *cur;     /* the attempt in progress */
@@ -98,6 +100,7 @@ struct siphon_ua {
     siphon_hep_opts hep_opts;
     char *hep_auth_key;
     siphon_ua_stats stats;
+    siphon_ua_registrar registrar;
 };
 
 /* endpoint.c */
@@ -144,6 +147,11 @@ void ua_client_event(siphon_ua *ua, const siphon_txn_event *ev);
 void ua_client_transport_failed(siphon_ua *ua, siphon_transport tp,
                                 const struct sockaddr *peer, int err);
 void ua_clients_free(siphon_ua *ua);
+
+/* registrar.c: true when req was a REGISTER for the registrar service
+ * (answered through stx), false when the TU should see it. */
+bool ua_registrar_handle(siphon_ua *ua, siphon_txn *stx, siphon_msg *req,
+                         const siphon_ua_flow *from);
 
 /* capture.c */
 void ua_capture(siphon_ua *ua, siphon_ua_dir dir, const siphon_ua_flow *flow,
