@@ -537,6 +537,10 @@ AgentFreeProc(char *blockPtr)
             ckfree((char *) a->uasLists[k]);
         }
     }
+    /* The endpoint that borrowed these is gone by now. */
+    siphon_reg_free(a->reg);
+    siphon_auth_server_free(a->authSrv);
+    siphon_auth_users_free(a->users);
     if (a->dnsServers != NULL) {
         ckfree(a->dnsServers);
     }
@@ -560,6 +564,10 @@ typedef struct CreateOpts {
     const char *pcap;
     const char *hep;
     int uas;                    /* -uas or one of its lists was given */
+    int registrar;              /* -registrar */
+    const char *realm;          /* -realm */
+    const char *usersFile;      /* -users */
+    Tcl_Obj *algosPtr;          /* -algorithms */
     Tcl_Obj *uasLists[3];       /* -allow, -supported, -accept */
 } CreateOpts;
 
@@ -591,6 +599,81 @@ GetTimerMs(Tcl_Interp *interp, Tcl_Obj *objPtr, uint32_t *out)
     return TCL_OK;
 }
 
+/*
+ * -registrar: the endpoint answers REGISTER itself (RFC 3261 §10.3) from
+ * a location service, and with -users authenticates it with digest
+ * (§22): one challenge per -algorithms entry, in that order (RFC 8760;
+ * MD5 first for SIPp and sipsak, which read only the first).
+ */
+static int
+StartRegistrar(Tcl_Interp *interp, Agent *a, const CreateOpts *o)
+{
+    siphon_reg_config rc = SIPHON_REG_CONFIG_DEFAULT;
+    siphon_ua_registrar r;
+    const char *realm = o->realm ? o->realm : "siphon";
+    int err = 0;
+
+    memset(&r, 0, sizeof(r));
+    a->reg = siphon_reg_new(&rc);
+    if (a->reg == NULL) {
+        return SiphonLibError(interp, "cannot make the registrar",
+                              SIPHON_ENOMEM);
+    }
+    r.reg = a->reg;
+    if (o->usersFile != NULL) {
+        siphon_auth_server_config sc;
+        siphon_perr perr;
+        int rc2 = siphon_auth_users_load(o->usersFile, realm, &a->users,
+                                         &perr);
+
+        if (rc2 != 0) {
+            Tcl_SetObjResult(interp, Tcl_ObjPrintf("cannot use users file: %s",
+                                                   perr.text));
+            Tcl_SetErrorCode(interp, "SIP", "USERS", siphon_errname(rc2),
+                             (char *) NULL);
+            return TCL_ERROR;
+        }
+        siphon_auth_server_config_default(&sc);
+        sc.realm = realm;
+        sc.rng = siphon_auth_rng_openssl;
+        if (o->algosPtr != NULL) {
+            Tcl_Size n;
+            Tcl_Obj **elems;
+
+            if (Tcl_ListObjGetElements(interp, o->algosPtr, &n, &elems)
+                    != TCL_OK) {
+                return TCL_ERROR;
+            }
+            if (n < 1 || n > SIPHON_AUTH__ALGO_COUNT) {
+                return SiphonUsageError(interp, "ALGORITHM",
+                        "-algorithms wants 1 to %d names",
+                        SIPHON_AUTH__ALGO_COUNT);
+            }
+            for (Tcl_Size i = 0; i < n; i++) {
+                const char *s = Tcl_GetString(elems[i]);
+
+                if (siphon_auth_algo_lookup(siphon_str_c(s),
+                                            &sc.algos[i]) != 0) {
+                    return SiphonUsageError(interp, "ALGORITHM",
+                            "unknown digest algorithm \"%s\": want MD5, "
+                            "SHA-256, SHA-512-256 or a -sess variant", s);
+                }
+            }
+            sc.nalgos = (size_t) n;
+        }
+        a->authSrv = siphon_auth_server_new(&sc, &err);
+        if (a->authSrv == NULL) {
+            return SiphonLibError(interp, "cannot make the digest server",
+                                  err ? err : SIPHON_ENOMEM);
+        }
+        r.auth = a->authSrv;
+        r.lookup = siphon_auth_users_lookup;
+        r.lookup_arg = a->users;
+    }
+    siphon_ua_set_registrar(a->ua, &r);
+    return TCL_OK;
+}
+
 static int
 ParseCreateOpts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int i,
                 CreateOpts *o)
@@ -599,13 +682,15 @@ ParseCreateOpts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int i,
         "-cafile", "-cert", "-dns", "-hep", "-insecure", "-key", "-keylog",
         "-pcap", "-raw", "-t1", "-t2", "-t4", "-tcp", "-tls", "-tlsmax",
         "-tlsmin", "-trying", "-udp", "-udpmax", "-ws", "-wss",
-        "-uas", "-allow", "-supported", "-accept", NULL
+        "-uas", "-allow", "-supported", "-accept",
+        "-registrar", "-realm", "-users", "-algorithms", NULL
     };
     enum {
         O_CAFILE, O_CERT, O_DNS, O_HEP, O_INSECURE, O_KEY, O_KEYLOG,
         O_PCAP, O_RAW, O_T1, O_T2, O_T4, O_TCP, O_TLS, O_TLSMAX,
         O_TLSMIN, O_TRYING, O_UDP, O_UDPMAX, O_WS, O_WSS,
-        O_UAS, O_ALLOW, O_SUPPORTED, O_ACCEPT
+        O_UAS, O_ALLOW, O_SUPPORTED, O_ACCEPT,
+        O_REGISTRAR, O_REALM, O_USERS, O_ALGORITHMS
     };
     int idx, b;
 
@@ -701,6 +786,15 @@ ParseCreateOpts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int i,
             o->uasLists[idx - O_ALLOW] = v;
             o->uas = 1;
             break;
+        case O_REGISTRAR:
+            if (Tcl_GetBooleanFromObj(interp, v, &b) != TCL_OK) {
+                return TCL_ERROR;
+            }
+            o->registrar = b;
+            break;
+        case O_REALM: o->realm = Tcl_GetString(v); o->registrar = 1; break;
+        case O_USERS: o->usersFile = Tcl_GetString(v); o->registrar = 1; break;
+        case O_ALGORITHMS: o->algosPtr = v; o->registrar = 1; break;
         case O_DNS: o->dns = Tcl_GetString(v); break;
         case O_PCAP: o->pcap = Tcl_GetString(v); break;
         case O_HEP: o->hep = Tcl_GetString(v); break;
@@ -867,6 +961,9 @@ AgentCreateCmd(void *clientData, Tcl_Interp *interp, int objc,
     rc = siphon_ua_new(loop, &o.cfg, &h, &a->ua);
     if (rc != 0) {
         SiphonLibError(interp, "cannot create the endpoint", rc);
+        goto fail;
+    }
+    if (o.registrar && StartRegistrar(interp, a, &o) != TCL_OK) {
         goto fail;
     }
     for (k = 0; k < o.nlisten; k++) {

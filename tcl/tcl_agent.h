@@ -69,6 +69,9 @@ typedef struct Agent {
     siphon_uas_policy uas;      /* -uas: the §8.2 checks the endpoint runs */
     const char **uasLists[3];   /* Owned Tcl_SplitList arrays behind uas:
                                  * -allow, -supported, -accept. */
+    siphon_reg *reg;            /* -registrar: owned, outlives ua */
+    siphon_auth_server *authSrv; /* -users: digest for REGISTER */
+    siphon_auth_users *users;
     int raw;
     int deleted;                /* The command is gone; ua freed. */
     AgentLp lp[AGENT_MAX_LP];

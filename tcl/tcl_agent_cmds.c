@@ -7,6 +7,7 @@
  *	$a addr ?TRANSPORT?          $a uri ?TRANSPORT?
  *	$a send MSG -to ADDR ?-transport T? ?-servername NAME?
  *	$a request MSG ?-to ADDR? ?-transport T? ?-servername NAME?
+ *	    ?-user NAME -password SECRET? (digest answers to 401/407)
  *	    ?-timeout MS? ?-async? ?-command SCRIPT?
  *	$a responses H      $a result H      $a wait H ?-timeout MS?
  *	$a forget H         $a handles
@@ -104,6 +105,7 @@ ParseAddr(Tcl_Interp *interp, const char *s, struct sockaddr_storage *ss)
 /* The destination options shared by send and request. */
 typedef struct DestOpts {
     siphon_ua_dest dest;
+    siphon_ua_credentials cred;  /* -user/-password: dest.credentials */
     int timeoutMs;
     int async;
     Tcl_Obj *commandPtr;
@@ -117,8 +119,8 @@ ParseDestOpts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int i,
         "-servername", "-to", "-transport", NULL
     };
     static const char *const requestOpts[] = {
-        "-async", "-command", "-servername", "-timeout", "-to", "-transport",
-        NULL
+        "-async", "-command", "-password", "-servername", "-timeout", "-to",
+        "-transport", "-user", NULL
     };
     static const char *const flags[] = {"-async", NULL};
     const char *const *options = request ? requestOpts : sendOpts;
@@ -152,7 +154,19 @@ ParseDestOpts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int i,
             }
         } else if (strcmp(opt, "-command") == 0) {
             d->commandPtr = v;
+        } else if (strcmp(opt, "-user") == 0) {
+            d->cred.username = Tcl_GetString(v);
+        } else if (strcmp(opt, "-password") == 0) {
+            d->cred.password = Tcl_GetString(v);
         }
+    }
+    if ((d->cred.username == NULL) != (d->cred.password == NULL)) {
+        return SiphonUsageError(interp, "ARGS",
+                "-user and -password go together");
+    }
+    if (d->cred.username != NULL) {
+        /* RFC 3261 §22: the endpoint answers 401/407 itself. */
+        d->dest.credentials = &d->cred;
     }
     if (d->dest.addr != NULL) {
         struct sockaddr_storage ss;
@@ -295,6 +309,7 @@ RequestCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
     if (objc < 3) {
         Tcl_WrongNumArgs(interp, 2, objv,
                 "message ?-to addr? ?-transport t? ?-servername name? "
+                "?-user name -password secret? "
                 "?-timeout ms? ?-async? ?-command script?");
         return TCL_ERROR;
     }
@@ -891,6 +906,49 @@ InboxCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
     return TCL_OK;
 }
 
+/* $a bindings AOR: the live bindings of a -registrar agent, best q
+ * first, each a dict {contact uri expires seconds-left q n source flow}. */
+static int
+BindingsCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    const siphon_reg_binding *b[128];
+    uint64_t now = siphon_loop_now(a->loop);
+    long n;
+    Tcl_Obj *list;
+
+    if (objc != 3) {
+        Tcl_WrongNumArgs(interp, 2, objv, "aor");
+        return TCL_ERROR;
+    }
+    if (a->reg == NULL) {
+        Tcl_SetObjResult(interp, Tcl_NewStringObj(
+                "not a registrar: create the agent with -registrar 1", -1));
+        Tcl_SetErrorCode(interp, "SIP", "STATE", "NOREGISTRAR", (char *) NULL);
+        return TCL_ERROR;
+    }
+    n = siphon_reg_lookup(a->reg, siphon_str_c(Tcl_GetString(objv[2])), now,
+                          b, sizeof b / sizeof *b);
+    if (n < 0) {
+        return SiphonUsageError(interp, "AOR", "bad address-of-record \"%s\"",
+                                Tcl_GetString(objv[2]));
+    }
+    list = Tcl_NewListObj(0, NULL);
+    for (long i = 0; i < n && i < (long) (sizeof b / sizeof *b); i++) {
+        Tcl_Obj *d = Tcl_NewDictObj();
+
+        SiphonDictPut(d, "contact", SiphonStrObj(b[i]->contact));
+        SiphonDictPut(d, "expires", Tcl_NewWideIntObj((Tcl_WideInt)
+                ((b[i]->expires_at > now ? b[i]->expires_at - now : 0)
+                 / 1000)));
+        SiphonDictPut(d, "q", Tcl_ObjPrintf("%u.%03u", b[i]->q / 1000,
+                                            b[i]->q % 1000));
+        SiphonDictPut(d, "source", SiphonStrObj(b[i]->source));
+        Tcl_ListObjAppendElement(NULL, list, d);
+    }
+    Tcl_SetObjResult(interp, list);
+    return TCL_OK;
+}
+
 /*
  *----------------------------------------------------------------------
  *
@@ -904,12 +962,12 @@ AgentObjCmd(void *clientData, Tcl_Interp *interp, int objc,
             Tcl_Obj *const objv[])
 {
     static const char *const subs[] = {
-        "addr", "destroy", "expect", "forget", "handles", "inbox",
+        "addr", "bindings", "destroy", "expect", "forget", "handles", "inbox",
         "request", "respond", "responses", "result", "send", "stats", "uri",
         "wait", NULL
     };
     enum {
-        S_ADDR, S_DESTROY, S_EXPECT, S_FORGET, S_HANDLES, S_INBOX,
+        S_ADDR, S_BINDINGS, S_DESTROY, S_EXPECT, S_FORGET, S_HANDLES, S_INBOX,
         S_REQUEST, S_RESPOND, S_RESPONSES, S_RESULT, S_SEND, S_STATS, S_URI,
         S_WAIT
     };
@@ -927,6 +985,7 @@ AgentObjCmd(void *clientData, Tcl_Interp *interp, int objc,
     Tcl_Preserve(a);
     switch (idx) {
     case S_ADDR: rc = AddrCmd(a, interp, objc, objv, 0); break;
+    case S_BINDINGS: rc = BindingsCmd(a, interp, objc, objv); break;
     case S_URI: rc = AddrCmd(a, interp, objc, objv, 1); break;
     case S_DESTROY:
         if (objc != 2) {
