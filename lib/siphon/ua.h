@@ -30,6 +30,7 @@
 #include <siphon/auth.h>
 #include <siphon/base.h>
 #include <siphon/capture.h>
+#include <siphon/dialog.h>
 #include <siphon/msg.h>
 #include <siphon/net.h>
 #include <siphon/reg.h>
@@ -92,6 +93,8 @@ typedef struct siphon_ua_config {
     bool reject_malformed;
     /* DNS servers for RFC 3263 ("127.0.0.1:5353"); NULL: resolv.conf. */
     const char *dns_servers;
+    /* Keep dialogs (RFC 3261 §12, lib/dialog): see siphon_ua_dialogs(). */
+    bool dialogs;
     /* With a policy (borrowed), new requests go through the §8.2 checks
      * and the §8.2.2.2 merged-request check (482) before the TU sees
      * them; refused ones are answered and never reach it. */
@@ -129,6 +132,14 @@ typedef struct siphon_ua_handlers {
      * sent (§17.2.4). err is SIPHON_ETIMEDOUT or SIPHON_EIO. May be NULL.
      */
     void (*server_error)(void *arg, siphon_ua *ua, siphon_txn *stx, int err);
+    /*
+     * With config.dialogs: a dialog was created, changed state (EARLY ->
+     * CONFIRMED), got no ACK for its 2xx (the endpoint sends the BYE), or
+     * ended (ev->reason) -- the dialog is valid until this returns for
+     * TERMINATED. SEND events are the endpoint's and never come here.
+     * May be NULL.
+     */
+    void (*dialog)(void *arg, siphon_ua *ua, const siphon_dialog_event *ev);
     void *arg;
 } siphon_ua_handlers;
 
@@ -348,6 +359,33 @@ typedef struct siphon_ua_registrar {
 
 /* Start (or with NULL stop) answering REGISTER. */
 void siphon_ua_set_registrar(siphon_ua *ua, const siphon_ua_registrar *r);
+
+/* ---- dialogs (RFC 3261 §12-§15) ----------------------------------------- */
+
+/*
+ * The endpoint's dialog set (NULL unless config.dialogs). With it on, the
+ * endpoint feeds every response to INVITE and in-dialog requests to it,
+ * answers requests of no dialog with 481 and out-of-order ones with 500
+ * (§12.2.2), re-sends the stored ACK for retransmitted 2xx (§13.2.2.4),
+ * makes UAS dialogs from the TU's responses to INVITE and retransmits
+ * their 2xx until the ACK, sending a BYE after 64*T1 (§13.3.1.4).
+ * Look dialogs up with siphon_dialog_find(); do not free it.
+ */
+siphon_dialog_set *siphon_ua_dialogs(siphon_ua *ua);
+
+/*
+ * Build a request within d (§12.2.1.1: Route set, remote target, CSeq+1;
+ * an ACK takes the INVITE's CSeq and is kept for re-sending) and send it
+ * through the endpoint (a client transaction, none for an ACK), to the
+ * next hop the route set names. A BYE ends the dialog. Returns what
+ * siphon_dialog_request() or siphon_ua_request() return.
+ */
+int siphon_ua_dialog_request(siphon_ua *ua, siphon_dialog *d,
+                             siphon_str method, siphon_str content_type,
+                             siphon_str body,
+                             const siphon_ua_credentials *credentials,
+                             siphon_ua_response_fn *cb, void *arg,
+                             siphon_ua_client **out);
 
 /* ---- statistics -------------------------------------------------------- */
 

@@ -301,7 +301,10 @@ void ua_client_event(siphon_ua *ua, const siphon_txn_event *ev)
         a->got_response = true;
         if (c->final_done || c->cur != a) {
             /* RFC 6026: 2xx retransmissions after the first reach the TU
-             * so it can ACK again; they belong to no pending request. */
+             * so it can ACK again -- or, with dialogs, the dialog does. */
+            if (ua_dialogs_response_in(ua, siphon_txn_request(a->txn),
+                                       ev->msg))
+                break;
             if (ua->h.stray) {
                 siphon_ua_flow flow = {.transport = a->tp, .peer = a->dest,
                                        .local = a->lp->addr};
@@ -315,6 +318,10 @@ void ua_client_event(siphon_ua *ua, const siphon_txn_event *ev)
             break;
         }
         if ((status == 401 || status == 407) && answer_challenge(c, a, ev->msg))
+            break;
+        /* §12: dialogs learn of every response; an acknowledged 2xx seen
+         * again only needs its ACK again (§13.2.2.4). */
+        if (ua_dialogs_response_in(ua, siphon_txn_request(a->txn), ev->msg))
             break;
         if (status >= 200 && c->auth && c->auth_rounds)
             siphon_auth_client_succeeded(c->auth);
@@ -332,6 +339,7 @@ void ua_client_event(siphon_ua *ua, const siphon_txn_event *ev)
         attempt_failed(c, a, a->fail_err ? a->fail_err : SIPHON_EIO, NULL);
         break;
     case SIPHON_TXN_EV_TERMINATED:
+        ua_dialogs_invite_ended(ua, siphon_txn_request(a->txn));
         if (c->cur == a)
             c->cur = NULL;
         attempt_free(ua, a);

@@ -39,6 +39,8 @@ static void txn_timer_fired(siphon_loop *loop, uint64_t id, void *arg)
     ua->timer_id = 0;
     ua->timer_deadline = UINT64_MAX;
     siphon_txn_tick(ua->txl, ua_now(ua));
+    if (ua->dlg)
+        siphon_dialog_tick(ua->dlg, ua_now(ua));
     ua_pump(ua);
 }
 
@@ -46,6 +48,8 @@ static void txn_timer_fired(siphon_loop *loop, uint64_t id, void *arg)
 static void rearm(siphon_ua *ua)
 {
     uint64_t next = siphon_txn_next_deadline(ua->txl);
+    if (ua->dlg && siphon_dialog_next_deadline(ua->dlg) < next)
+        next = siphon_dialog_next_deadline(ua->dlg);
     if (next == ua->timer_deadline && (ua->timer_id || next == UINT64_MAX))
         return;
     if (ua->timer_id)
@@ -203,11 +207,13 @@ static void server_event(siphon_ua *ua, const siphon_txn_event *ev)
         o->adopted = true;
         o->txn = ev->txn;
         if ((!ua->cfg.uas || !refused_by_policy(ua, o, ev->txn, ev->msg)) &&
+            !ua_dialogs_request_in(ua, ev->txn, ev->msg) &&
             !ua_registrar_handle(ua, ev->txn, ev->msg, &o->flow))
             deliver_request(ua, ev->txn, ev->msg, o);
         break;
     case SIPHON_TXN_EV_ACK: /* RFC 6026 §8.7: the 2xx's ACK goes to the TU */
-        deliver_request(ua, NULL, ev->msg, o);
+        if (!ua_dialogs_request_in(ua, NULL, ev->msg))
+            deliver_request(ua, NULL, ev->msg, o);
         break;
     case SIPHON_TXN_EV_TIMEOUT:
     case SIPHON_TXN_EV_TRANSPORT_ERROR:
@@ -243,10 +249,13 @@ void ua_pump(siphon_ua *ua)
             ua_origin *o = ev.user;
             /* An ACK that matched nothing acknowledges a 2xx whose
              * transaction has ended: it is the TU's (§17.2.3, RFC 6026). */
-            if (siphon_msg_is_request(ev.msg))
-                deliver_request(ua, NULL, ev.msg, o);
-            else if (ua->h.stray)
+            if (siphon_msg_is_request(ev.msg)) {
+                if (!ua_dialogs_request_in(ua, NULL, ev.msg))
+                    deliver_request(ua, NULL, ev.msg, o);
+            } else if (!ua_dialogs_response_in(ua, NULL, ev.msg) &&
+                       ua->h.stray) {
                 ua->h.stray(ua->h.arg, ua, ev.msg, &o->flow);
+            }
         } else if (is_client_kind(ev.txn)) {
             ua_client_event(ua, &ev);
         } else {
@@ -256,6 +265,7 @@ void ua_pump(siphon_ua *ua)
     }
     ua->pumping = false;
     sweep_pending(ua);
+    ua_dialogs_pump(ua);
     rearm(ua);
 }
 
@@ -419,7 +429,8 @@ int siphon_ua_new(siphon_loop *loop, const siphon_ua_config *cfg,
         ua->h = *h;
     ua->timer_deadline = UINT64_MAX;
     ua->txl = siphon_txn_layer_new(&ua->cfg.txn);
-    if (!ua->txl) {
+    if (!ua->txl || (ua->cfg.dialogs && ua_dialogs_init(ua) < 0)) {
+        siphon_txn_layer_free(ua->txl);
         free(ua);
         return SIPHON_ENOMEM;
     }
@@ -434,6 +445,7 @@ void siphon_ua_free(siphon_ua *ua)
     if (ua->timer_id)
         siphon_loop_timer_cancel(ua->loop, ua->timer_id);
     ua_clients_free(ua);
+    ua_dialogs_free(ua);
     /* Queued events and live server transactions point at origins, which
      * are all on the two lists: free the layer, then them. */
     siphon_txn_layer_free(ua->txl);
@@ -468,6 +480,11 @@ int siphon_ua_respond(siphon_ua *ua, siphon_txn *stx, siphon_msg *resp)
         stx = siphon_txn_find_server(ua->txl, resp);
     if (stx) {
         int rc = siphon_txn_respond(ua->txl, stx, resp, ua_now(ua));
+        if (rc == 0 && ua->dlg) {
+            ua_origin *o = siphon_txn_user(stx);
+            ua_dialogs_response_out(ua, siphon_txn_request(stx), resp,
+                                    &o->flow);
+        }
         ua_pump(ua);
         return rc;
     }

@@ -6,6 +6,7 @@
 #ifndef SIPHON_UA_INTERNAL_H
 #define SIPHON_UA_INTERNAL_H
 
+#include <siphon/dialog.h>
 #include <siphon/ua.h>
 
 /* A listening point: one socket (UDP) or one stream transport. */
@@ -50,6 +51,12 @@ bool ua_merge_check(siphon_ua *ua, ua_origin *o, siphon_msg *req);
 void ua_merge_forget(siphon_ua *ua, ua_origin *o);
 
 struct ua_attempt;
+
+/* The flow of a UAS dialog (dialogs.c), its user pointer. */
+typedef struct ua_dflow {
+    siphon_ua_flow flow;
+    struct ua_dflow *prev, *next;
+} ua_dflow;
 
 struct siphon_ua_client {
     siphon_ua *ua;
@@ -101,6 +108,9 @@ struct siphon_ua {
     char *hep_auth_key;
     siphon_ua_stats stats;
     siphon_ua_registrar registrar;
+    siphon_dialog_set *dlg;     /* cfg.dialogs */
+    ua_dflow *dflows;
+    bool dlg_pumping;
 };
 
 /* endpoint.c */
@@ -152,6 +162,21 @@ void ua_clients_free(siphon_ua *ua);
  * (answered through stx), false when the TU should see it. */
 bool ua_registrar_handle(siphon_ua *ua, siphon_txn *stx, siphon_msg *req,
                          const siphon_ua_flow *from);
+
+/* dialogs.c */
+int ua_dialogs_init(siphon_ua *ua);
+void ua_dialogs_free(siphon_ua *ua);
+void ua_dialogs_pump(siphon_ua *ua);
+/* Our response resp to req went out on flow: UAS dialogs (§12.1.1). */
+void ua_dialogs_response_out(siphon_ua *ua, siphon_msg *req, siphon_msg *resp,
+                             const siphon_ua_flow *flow);
+/* A response to req (NULL: a stray) arrived; true when it was a 2xx
+ * retransmission the dialog answered with its ACK (not for the TU). */
+bool ua_dialogs_response_in(siphon_ua *ua, siphon_msg *req, siphon_msg *resp);
+void ua_dialogs_invite_ended(siphon_ua *ua, siphon_msg *invite);
+/* A request arrived (stx NULL for an ACK): true when the dialog layer
+ * answered it (481, 500, 400) and the TU must not see it. */
+bool ua_dialogs_request_in(siphon_ua *ua, siphon_txn *stx, siphon_msg *req);
 
 /* capture.c */
 void ua_capture(siphon_ua *ua, siphon_ua_dir dir, const siphon_ua_flow *flow,
