@@ -683,14 +683,14 @@ ParseCreateOpts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int i,
         "-pcap", "-raw", "-t1", "-t2", "-t4", "-tcp", "-tls", "-tlsmax",
         "-tlsmin", "-trying", "-udp", "-udpmax", "-ws", "-wss",
         "-uas", "-allow", "-supported", "-accept",
-        "-registrar", "-realm", "-users", "-algorithms", NULL
+        "-registrar", "-realm", "-users", "-algorithms", "-dialogs", NULL
     };
     enum {
         O_CAFILE, O_CERT, O_DNS, O_HEP, O_INSECURE, O_KEY, O_KEYLOG,
         O_PCAP, O_RAW, O_T1, O_T2, O_T4, O_TCP, O_TLS, O_TLSMAX,
         O_TLSMIN, O_TRYING, O_UDP, O_UDPMAX, O_WS, O_WSS,
         O_UAS, O_ALLOW, O_SUPPORTED, O_ACCEPT,
-        O_REGISTRAR, O_REALM, O_USERS, O_ALGORITHMS
+        O_REGISTRAR, O_REALM, O_USERS, O_ALGORITHMS, O_DIALOGS
     };
     int idx, b;
 
@@ -791,6 +791,12 @@ ParseCreateOpts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int i,
                 return TCL_ERROR;
             }
             o->registrar = b;
+            break;
+        case O_DIALOGS:
+            if (Tcl_GetBooleanFromObj(interp, v, &b) != TCL_OK) {
+                return TCL_ERROR;
+            }
+            o->cfg.dialogs = b != 0;
             break;
         case O_REALM: o->realm = Tcl_GetString(v); o->registrar = 1; break;
         case O_USERS: o->usersFile = Tcl_GetString(v); o->registrar = 1; break;

@@ -69,6 +69,7 @@ typedef struct Agent {
     siphon_uas_policy uas;      /* -uas: the §8.2 checks the endpoint runs */
     const char **uasLists[3];   /* Owned Tcl_SplitList arrays behind uas:
                                  * -allow, -supported, -accept. */
+    unsigned long dialogSeq;    /* names of dialog objects */
     siphon_reg *reg;            /* -registrar: owned, outlives ua */
     siphon_auth_server *authSrv; /* -users: digest for REGISTER */
     siphon_auth_users *users;
@@ -91,6 +92,18 @@ int AgentNestedError(Tcl_Interp *interp);
 typedef int AgentDoneProc(Agent *a, void *arg);
 int AgentWait(Agent *a, AgentDoneProc *done, void *arg, int timeoutMs);
 AgentClient *AgentClientNew(Agent *a, Tcl_Obj *commandPtr);
+/* tcl_agent_cmds.c: the sip:/sips: URI of a listening point. */
+Tcl_Obj *AgentLpUri(const AgentLp *lp);
+/* tcl_agent_dialog.c: $a call, $a dialog (agents with -dialogs 1). */
+int AgentCallCmd(Agent *a, Tcl_Interp *interp, int objc,
+                 Tcl_Obj *const objv[]);
+int AgentDialogCmd(Agent *a, Tcl_Interp *interp, int objc,
+                   Tcl_Obj *const objv[]);
+/* tcl_agent_cmds.c: wait for cl's end (wall guard timeoutMs) and set its
+ * outcome as the result: the responses, or {SIP TIMEOUT ...} /
+ * {SIP TRANSPORT ...} / {SIP GONE}. */
+int AgentWaitClient(Agent *a, Tcl_Interp *interp, AgentClient *cl,
+                    int timeoutMs, int forgetOnTimeout);
 void AgentClientDrop(AgentClient *cl, int silence);
 void AgentOnResponse(void *arg, siphon_ua_client *c, siphon_msg *resp,
                      int err, bool final);

@@ -66,27 +66,27 @@ AddrCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[],
     if ((lp = FindLp(a, interp, objc, objv)) == NULL) {
         return TCL_ERROR;
     }
-    if (!uri) {
-        Tcl_SetObjResult(interp, AgentAddrObj(&lp->addr));
-        return TCL_OK;
-    }
-    {
-        Tcl_Obj *r = Tcl_NewStringObj(
-                lp->transport == SIPHON_RESOLVE_TLS
-                || lp->transport == SIPHON_RESOLVE_WSS ? "sips:" : "sip:", -1);
-
-        Tcl_AppendObjToObj(r, AgentAddrObj(&lp->addr));
-        /* UDP is the default and sips: means TLS (RFC 5630 §3.1.3
-         * deprecates ;transport=tls); the others must be named. */
-        if (lp->transport != SIPHON_RESOLVE_UDP
-                && lp->transport != SIPHON_RESOLVE_TLS) {
-            Tcl_AppendStringsToObj(r, ";transport=",
-                                   AgentTransportLower(lp->transport),
-                                   (char *) NULL);
-        }
-        Tcl_SetObjResult(interp, r);
-    }
+    Tcl_SetObjResult(interp, uri ? AgentLpUri(lp) : AgentAddrObj(&lp->addr));
     return TCL_OK;
+}
+
+Tcl_Obj *
+AgentLpUri(const AgentLp *lp)
+{
+    Tcl_Obj *r = Tcl_NewStringObj(
+            lp->transport == SIPHON_RESOLVE_TLS
+            || lp->transport == SIPHON_RESOLVE_WSS ? "sips:" : "sip:", -1);
+
+    Tcl_AppendObjToObj(r, AgentAddrObj(&lp->addr));
+    /* UDP is the default and sips: means TLS (RFC 5630 §3.1.3
+     * deprecates ;transport=tls); the others must be named. */
+    if (lp->transport != SIPHON_RESOLVE_UDP
+            && lp->transport != SIPHON_RESOLVE_TLS) {
+        Tcl_AppendStringsToObj(r, ";transport=",
+                               AgentTransportLower(lp->transport),
+                               (char *) NULL);
+    }
+    return r;
 }
 
 /* ---- send, request ---------------------------------------------------- */
@@ -260,9 +260,9 @@ ClientOutcome(Tcl_Interp *interp, AgentClient *cl)
  * forgetOnTimeout: a synchronous request stops listening when the guard
  * fires; [$a wait] keeps the handle.
  */
-static int
-WaitClient(Agent *a, Tcl_Interp *interp, AgentClient *cl, int timeoutMs,
-           int forgetOnTimeout)
+int
+AgentWaitClient(Agent *a, Tcl_Interp *interp, AgentClient *cl, int timeoutMs,
+                int forgetOnTimeout)
 {
     int r, rc;
 
@@ -351,7 +351,7 @@ RequestCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
         return TCL_OK;
     }
     Tcl_Preserve(cl);
-    rc = WaitClient(a, interp, cl, d.timeoutMs, 1);
+    rc = AgentWaitClient(a, interp, cl, d.timeoutMs, 1);
     AgentClientDrop(cl, 0);
     Tcl_Release(cl);
     return rc;
@@ -396,7 +396,7 @@ HandleCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[],
         if ((cl = GetClient(a, interp, objv[2])) == NULL) {
             return TCL_ERROR;
         }
-        return WaitClient(a, interp, cl, timeoutMs, 0);
+        return AgentWaitClient(a, interp, cl, timeoutMs, 0);
     }
     if (objc != 3) {
         Tcl_WrongNumArgs(interp, 2, objv, "handle");
@@ -962,12 +962,12 @@ AgentObjCmd(void *clientData, Tcl_Interp *interp, int objc,
             Tcl_Obj *const objv[])
 {
     static const char *const subs[] = {
-        "addr", "bindings", "destroy", "expect", "forget", "handles", "inbox",
+        "addr", "bindings", "call", "destroy", "dialog", "expect", "forget", "handles", "inbox",
         "request", "respond", "responses", "result", "send", "stats", "uri",
         "wait", NULL
     };
     enum {
-        S_ADDR, S_BINDINGS, S_DESTROY, S_EXPECT, S_FORGET, S_HANDLES, S_INBOX,
+        S_ADDR, S_BINDINGS, S_CALL, S_DESTROY, S_DIALOG, S_EXPECT, S_FORGET, S_HANDLES, S_INBOX,
         S_REQUEST, S_RESPOND, S_RESPONSES, S_RESULT, S_SEND, S_STATS, S_URI,
         S_WAIT
     };
@@ -986,6 +986,8 @@ AgentObjCmd(void *clientData, Tcl_Interp *interp, int objc,
     switch (idx) {
     case S_ADDR: rc = AddrCmd(a, interp, objc, objv, 0); break;
     case S_BINDINGS: rc = BindingsCmd(a, interp, objc, objv); break;
+    case S_CALL: rc = AgentCallCmd(a, interp, objc, objv); break;
+    case S_DIALOG: rc = AgentDialogCmd(a, interp, objc, objv); break;
     case S_URI: rc = AddrCmd(a, interp, objc, objv, 1); break;
     case S_DESTROY:
         if (objc != 2) {
