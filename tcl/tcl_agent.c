@@ -209,6 +209,32 @@ AgentNestedError(Tcl_Interp *interp)
 }
 
 int
+AgentWaitFailed(Tcl_Interp *interp, int r, int timeoutMs, const char *what,
+                const char *gone)
+{
+    switch (r) {
+    case -3:
+        return AgentNestedError(interp);
+    case -1:
+    case 1:
+        Tcl_SetObjResult(interp, Tcl_NewStringObj(
+                r == -1 ? "agent destroyed while waiting" : gone, -1));
+        Tcl_SetErrorCode(interp, "SIP", "GONE", (char *) NULL);
+        return TCL_ERROR;
+    case 0:
+        Tcl_SetObjResult(interp, Tcl_ObjPrintf(
+                "no final response%s%s within %d ms (wall clock)",
+                what ? " to " : "", what ? what : "", timeoutMs));
+        Tcl_SetErrorCode(interp, "SIP", "TIMEOUT", "WALL", (char *) NULL);
+        return TCL_ERROR;
+    default:
+        Tcl_SetObjResult(interp, Tcl_NewStringObj("interrupted", -1));
+        Tcl_SetErrorCode(interp, "SIP", "GONE", (char *) NULL);
+        return TCL_ERROR;
+    }
+}
+
+int
 AgentWait(Agent *a, AgentDoneProc *done, void *arg, int timeoutMs)
 {
     Tcl_Interp *interp = a->interp;
@@ -508,6 +534,7 @@ AgentDeleteProc(void *clientData)
     Tcl_HashEntry *hPtr;
 
     a->deleted = 1;
+    AgentRegistrationsFree(a);  /* before the endpoint they use */
     siphon_ua_free(a->ua);
     a->ua = NULL;
     while ((hPtr = Tcl_FirstHashEntry(&a->clients, &search)) != NULL) {

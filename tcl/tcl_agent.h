@@ -73,6 +73,7 @@ typedef struct Agent {
     siphon_reg *reg;            /* -registrar: owned, outlives ua */
     siphon_auth_server *authSrv; /* -users: digest for REGISTER */
     siphon_auth_users *users;
+    void *regs;                 /* tcl_agent_register.c: registrations */
     int raw;
     int deleted;                /* The command is gone; ua freed. */
     AgentLp lp[AGENT_MAX_LP];
@@ -89,6 +90,12 @@ typedef struct Agent {
 /* Sets the {SIP STATE NESTED} error of a wait that AgentWait refused
  * (-3) and returns TCL_ERROR. */
 int AgentNestedError(Tcl_Interp *interp);
+/* The error of a wait that did not end in done: AgentWait's result r (-3
+ * nested, -1 agent gone, 1 done but the thing waited for went away, 0
+ * wall timeout, else interrupted). what names the request in the timeout
+ * text (NULL: none); gone is the text for r == 1. Returns TCL_ERROR. */
+int AgentWaitFailed(Tcl_Interp *interp, int r, int timeoutMs,
+                    const char *what, const char *gone);
 typedef int AgentDoneProc(Agent *a, void *arg);
 int AgentWait(Agent *a, AgentDoneProc *done, void *arg, int timeoutMs);
 AgentClient *AgentClientNew(Agent *a, Tcl_Obj *commandPtr);
@@ -117,6 +124,16 @@ int AgentNextOption(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[],
                     const char *const flags[], int *idxPtr,
                     Tcl_Obj **valuePtr);
 void AgentInboxClear(Agent *a);
+
+/* tcl_agent_register.c: $a register, unregister, registrations;
+ * AgentRegistrationsFree stops them all before the endpoint goes. */
+int AgentRegisterCmd(Agent *a, Tcl_Interp *interp, int objc,
+                     Tcl_Obj *const objv[]);
+int AgentUnregisterCmd(Agent *a, Tcl_Interp *interp, int objc,
+                       Tcl_Obj *const objv[]);
+int AgentRegistrationsCmd(Agent *a, Tcl_Interp *interp, int objc,
+                          Tcl_Obj *const objv[]);
+void AgentRegistrationsFree(Agent *a);
 
 /* tcl_agent_cmds.c */
 int AgentObjCmd(void *clientData, Tcl_Interp *interp, int objc,

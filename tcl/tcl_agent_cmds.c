@@ -16,7 +16,11 @@
  *	$a respond RESPONSE
  *	$a respond REQUEST STATUS ?REASON? ?-totag TAG? ?-header LIST?
  *	    ?-body TEXT? ?-type CT?
+ *	$a cancel H (§9.1)  $a bindings AOR (-registrar agents)
  *	$a stats     $a inbox ?-clear?     $a destroy
+ *
+ *	Elsewhere: $a call and $a dialog (tcl_agent_dialog.c), $a register,
+ *	$a unregister and $a registrations (tcl_agent_register.c).
  */
 
 #include "tcl_agent.h"
@@ -269,28 +273,14 @@ AgentWaitClient(Agent *a, Tcl_Interp *interp, AgentClient *cl, int timeoutMs,
     Tcl_Preserve(a);
     Tcl_Preserve(cl);
     r = AgentWait(a, ClientDone, cl, timeoutMs);
-    if (r == -3) {
-        rc = AgentNestedError(interp);
-    } else if (r == 1 && cl->done) {
+    if (r == 1 && cl->done) {
         rc = ClientOutcome(interp, cl);
-    } else if (r == 1 || r == -1) {
-        Tcl_SetObjResult(interp, Tcl_NewStringObj(
-                r == -1 ? "agent destroyed while waiting"
-                        : "handle forgotten while waiting", -1));
-        Tcl_SetErrorCode(interp, "SIP", "GONE", (char *) NULL);
-        rc = TCL_ERROR;
-    } else if (r == 0) {
-        Tcl_SetObjResult(interp, Tcl_ObjPrintf(
-                "no final response within %d ms (wall clock)", timeoutMs));
-        Tcl_SetErrorCode(interp, "SIP", "TIMEOUT", "WALL", (char *) NULL);
-        if (forgetOnTimeout) {
+    } else {
+        rc = AgentWaitFailed(interp, r, timeoutMs, NULL,
+                             "handle forgotten while waiting");
+        if (r == 0 && forgetOnTimeout) {
             AgentClientDrop(cl, 1);
         }
-        rc = TCL_ERROR;
-    } else {
-        Tcl_SetObjResult(interp, Tcl_NewStringObj("interrupted", -1));
-        Tcl_SetErrorCode(interp, "SIP", "GONE", (char *) NULL);
-        rc = TCL_ERROR;
     }
     Tcl_Release(cl);
     Tcl_Release(a);
@@ -405,7 +395,22 @@ HandleCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[],
     if ((cl = GetClient(a, interp, objv[2])) == NULL) {
         return TCL_ERROR;
     }
-    if (strcmp(sub, "responses") == 0) {
+    if (strcmp(sub, "cancel") == 0) {
+        /* §9.1: a CANCEL copying the INVITE's Request-URI, Call-ID, From,
+         * To, CSeq number and top Via, to the same target; the INVITE's
+         * handle then gets its 487. */
+        int rc = cl->uc ? siphon_ua_cancel(cl->uc, NULL, NULL, NULL)
+                        : SIPHON_ESTATE;
+
+        SiphonClockKick(interp);
+        if (rc != 0) {
+            Tcl_SetObjResult(interp, Tcl_NewStringObj(rc == SIPHON_ESTATE
+                    ? "nothing to cancel: not an INVITE still in progress"
+                    : siphon_strerror(rc), -1));
+            Tcl_SetErrorCode(interp, "SIP", "STATE", "CANCEL", (char *) NULL);
+            return TCL_ERROR;
+        }
+    } else if (strcmp(sub, "responses") == 0) {
         Tcl_SetObjResult(interp, cl->responsesPtr);
     } else if (strcmp(sub, "result") == 0) {
         Tcl_SetObjResult(interp, Tcl_NewStringObj(cl->result, -1));
@@ -962,14 +967,14 @@ AgentObjCmd(void *clientData, Tcl_Interp *interp, int objc,
             Tcl_Obj *const objv[])
 {
     static const char *const subs[] = {
-        "addr", "bindings", "call", "destroy", "dialog", "expect", "forget", "handles", "inbox",
-        "request", "respond", "responses", "result", "send", "stats", "uri",
-        "wait", NULL
+        "addr", "bindings", "call", "cancel", "destroy", "dialog", "expect", "forget", "handles", "inbox",
+        "register", "registrations", "request", "respond", "responses",
+        "result", "send", "stats", "unregister", "uri", "wait", NULL
     };
     enum {
-        S_ADDR, S_BINDINGS, S_CALL, S_DESTROY, S_DIALOG, S_EXPECT, S_FORGET, S_HANDLES, S_INBOX,
-        S_REQUEST, S_RESPOND, S_RESPONSES, S_RESULT, S_SEND, S_STATS, S_URI,
-        S_WAIT
+        S_ADDR, S_BINDINGS, S_CALL, S_CANCEL, S_DESTROY, S_DIALOG, S_EXPECT, S_FORGET, S_HANDLES, S_INBOX,
+        S_REGISTER, S_REGISTRATIONS, S_REQUEST, S_RESPOND, S_RESPONSES,
+        S_RESULT, S_SEND, S_STATS, S_UNREGISTER, S_URI, S_WAIT
     };
     Agent *a = clientData;
     int idx, rc = TCL_OK;
@@ -987,6 +992,7 @@ AgentObjCmd(void *clientData, Tcl_Interp *interp, int objc,
     case S_ADDR: rc = AddrCmd(a, interp, objc, objv, 0); break;
     case S_BINDINGS: rc = BindingsCmd(a, interp, objc, objv); break;
     case S_CALL: rc = AgentCallCmd(a, interp, objc, objv); break;
+    case S_CANCEL: rc = HandleCmd(a, interp, objc, objv, "cancel"); break;
     case S_DIALOG: rc = AgentDialogCmd(a, interp, objc, objv); break;
     case S_URI: rc = AddrCmd(a, interp, objc, objv, 1); break;
     case S_DESTROY:
@@ -1006,6 +1012,11 @@ AgentObjCmd(void *clientData, Tcl_Interp *interp, int objc,
     case S_WAIT: rc = HandleCmd(a, interp, objc, objv, "wait"); break;
     case S_HANDLES: rc = HandlesCmd(a, interp, objc, objv); break;
     case S_INBOX: rc = InboxCmd(a, interp, objc, objv); break;
+    case S_REGISTER: rc = AgentRegisterCmd(a, interp, objc, objv); break;
+    case S_REGISTRATIONS:
+        rc = AgentRegistrationsCmd(a, interp, objc, objv);
+        break;
+    case S_UNREGISTER: rc = AgentUnregisterCmd(a, interp, objc, objv); break;
     case S_REQUEST: rc = RequestCmd(a, interp, objc, objv); break;
     case S_RESPOND: rc = RespondCmd(a, interp, objc, objv); break;
     case S_SEND: rc = SendCmd(a, interp, objc, objv); break;

@@ -387,6 +387,138 @@ int siphon_ua_dialog_request(siphon_ua *ua, siphon_dialog *d,
                              siphon_ua_response_fn *cb, void *arg,
                              siphon_ua_client **out);
 
+/* ---- registration client (RFC 3261 §10.2) ------------------------------ */
+
+/*
+ * A registration: one Contact of ours bound to an address-of-record at a
+ * registrar, and kept bound. Every REGISTER of a registration has the
+ * same Call-ID and From tag and a higher CSeq (§10.2; a digest retry's
+ * CSeq+1 counts), To = From = the AOR, and our Contact with an expires
+ * parameter (§10.2.1.1).
+ *
+ * The granted interval is read from the 200 (§10.2.4): the expires of
+ * the Contact equal to ours (§19.1.4), else the Expires header, else what
+ * was asked. The refresh goes out when 90% of the granted interval has
+ * passed, but at least 32 s (Timer F) before the binding expires, and
+ * never before half of it: 3600 s refreshes after 3240 s, 120 s after
+ * 88 s, 60 s after 30 s. A 423 is answered once per REGISTER with the
+ * Min-Expires value (§10.2.8), which is kept for later refreshes. Any
+ * other failure (a final response other than 2xx -- 401/407 included
+ * when the credentials did not do -- a timeout, a transport or DNS
+ * error) is reported and the REGISTER tried again after retry_s seconds,
+ * doubling with each failure in a row up to retry_max_s, or after the
+ * response's Retry-After when it has one. All timing is on the loop
+ * clock, so a virtual clock runs an hour of refreshes in microseconds.
+ *
+ * The registration belongs to its endpoint's loop thread and must be
+ * freed before the endpoint.
+ */
+typedef struct siphon_ua_reg siphon_ua_reg;
+
+typedef enum siphon_ua_reg_state {
+    SIPHON_UA_REG_IDLE = 0,      /* not started, or stopped */
+    SIPHON_UA_REG_REGISTERING,   /* REGISTER in flight, not bound yet */
+    SIPHON_UA_REG_REGISTERED,    /* bound; refreshed before expiry */
+    SIPHON_UA_REG_RETRY_WAIT,    /* the last REGISTER failed; retry armed */
+    SIPHON_UA_REG_UNREGISTERING, /* expires=0 in flight */
+    SIPHON_UA_REG_UNREGISTERED   /* unregister answered (or failed): done */
+} siphon_ua_reg_state;
+
+/* "idle", "registering", "registered", "retry-wait", "unregistering",
+ * "unregistered". */
+const char *siphon_ua_reg_state_name(siphon_ua_reg_state s);
+
+/* What the callback hears after every REGISTER that ended. */
+typedef struct siphon_ua_reg_event {
+    siphon_ua_reg_state state;  /* the state after this outcome */
+    bool unregister;            /* the outcome of siphon_ua_reg_unregister */
+    bool refresh;               /* the REGISTER was a refresh or a retry */
+    int status;                 /* final status; 0 when err is set */
+    int err;                    /* 0, or SIPHON_ETIMEDOUT / SIPHON_EIO /
+                                   SIPHON_ETLS / SIPHON_ENOENT (DNS) / the
+                                   code siphon_ua_request returned */
+    siphon_msg *resp;           /* the final response (borrowed), or NULL */
+    uint32_t expires;           /* granted seconds (2xx, not unregister) */
+    uint64_t retry_at;          /* RETRY_WAIT: when (loop clock, ms) */
+} siphon_ua_reg_event;
+
+/* May call siphon_ua_reg_stop(), _unregister() and _free() on r. */
+typedef void siphon_ua_reg_fn(void *arg, siphon_ua_reg *r,
+                              const siphon_ua_reg_event *ev);
+
+typedef struct siphon_ua_reg_config {
+    const char *aor;            /* To and From ("sip:alice@example.com");
+                                   required, a SIP or SIPS URI */
+    const char *registrar;      /* Request-URI; NULL: the AOR without its
+                                   user part (§10.2: "sip:example.com") */
+    const char *contact;        /* Contact URI; NULL: sip:USER@<first
+                                   listening address of the transport>,
+                                   ;transport=tcp/ws/wss or sips: for TLS */
+    const char *display;        /* display name in To/From; NULL: none */
+    uint32_t expires;           /* seconds asked for (0: 3600) */
+    uint32_t retry_s;           /* first retry after a failure (0: 30) */
+    uint32_t retry_max_s;       /* longest retry interval (0: 1800) */
+    /* Where the REGISTERs go (addr NULL: the registrar URI located per
+     * RFC 3263) and the digest credentials; everything copied. */
+    siphon_ua_dest dest;
+    siphon_ua_reg_fn *cb;       /* may be NULL */
+    void *arg;
+} siphon_ua_reg_config;
+
+/*
+ * A new idle registration on ua; nothing is sent until
+ * siphon_ua_reg_start(). The strings of cfg are copied. Returns 0 and
+ * sets *out, SIPHON_EINVAL (no AOR, an AOR or registrar that is not a
+ * SIP/SIPS URI, a contact that does not parse, no listening point for
+ * the default contact) or SIPHON_ENOMEM.
+ */
+int siphon_ua_reg_new(siphon_ua *ua, const siphon_ua_reg_config *cfg,
+                      siphon_ua_reg **out);
+
+/*
+ * Send the REGISTER now (from IDLE, RETRY_WAIT or UNREGISTERED: a new
+ * binding with the same Call-ID; while bound: an early refresh). Returns
+ * 0, SIPHON_ESTATE (a REGISTER is in flight) or what siphon_ua_request()
+ * returned (then nothing was sent and the state is unchanged).
+ */
+int siphon_ua_reg_start(siphon_ua_reg *r);
+
+/*
+ * Remove our binding (§10.2.2: our Contact with expires=0) and stop
+ * refreshing; the callback hears the outcome with unregister set and
+ * state UNREGISTERED. A REGISTER in flight is waited for first. Returns
+ * 0, or SIPHON_ESTATE when idle or already unregistering (nothing to do)
+ * or what siphon_ua_request() returned.
+ */
+int siphon_ua_reg_unregister(siphon_ua_reg *r);
+
+/*
+ * Stop without unregistering (the binding lapses at its expiry): no more
+ * REGISTERs, timers cancelled, a REGISTER in flight forgotten, no more
+ * callbacks until the next start. State IDLE.
+ */
+void siphon_ua_reg_stop(siphon_ua_reg *r);
+
+/* Stop and free. Callable from the callback. NULL is allowed. */
+void siphon_ua_reg_free(siphon_ua_reg *r);
+
+typedef struct siphon_ua_reg_info {
+    siphon_ua_reg_state state;
+    int last_status;            /* status of the last final response, 0 */
+    int last_err;               /* the last error, 0 */
+    uint32_t expires;           /* seconds asked for next (after any 423) */
+    uint32_t granted;           /* seconds granted by the last 2xx */
+    uint64_t expires_at;        /* loop clock (ms) when the binding lapses;
+                                   0 when not bound */
+    uint64_t refresh_at;        /* next REGISTER (refresh or retry); 0 none */
+    uint32_t cseq;              /* the last CSeq used */
+    unsigned registrations;     /* 2xx to a REGISTER so far */
+    unsigned failures;          /* failed REGISTERs in a row */
+    const char *aor, *registrar, *contact, *call_id; /* owned by r */
+} siphon_ua_reg_info;
+
+void siphon_ua_reg_get_info(const siphon_ua_reg *r, siphon_ua_reg_info *out);
+
 /* ---- statistics -------------------------------------------------------- */
 
 typedef struct siphon_ua_stats {
