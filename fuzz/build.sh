@@ -6,7 +6,7 @@
 #   LIB_FUZZING_ENGINE    the engine to link (-fsanitize=fuzzer, libAFLDriver, …)
 #   OUT                   where the harnesses, seed corpora and dictionary go
 #   SRC, WORK             source and scratch directories
-# It compiles lib/base, lib/msg, lib/txn, lib/dialog, lib/sdp and lib/reg (which
+# It compiles lib/base, lib/msg, lib/txn, lib/dialog, lib/sdp, lib/reg and lib/proxy (which
 # need no third-party library) and each fuzz/fuzz_NAME.c, and writes $OUT/fuzz_NAME, with its
 # seeds as $OUT/fuzz_NAME_seed_corpus.zip (corpus/fuzz_NAME plus
 # corpus/regress) and the SIP dictionary as $OUT/fuzz_msg.dict.
@@ -39,7 +39,7 @@ own_flags=(-std=c17 -D_GNU_SOURCE -Ilib)
 
 # The library, as one static archive.
 lib_objs=()
-for src in lib/base/*.c lib/msg/*.c lib/txn/*.c lib/dialog/*.c lib/sdp/*.c lib/reg/*.c; do
+for src in lib/base/*.c lib/msg/*.c lib/txn/*.c lib/dialog/*.c lib/sdp/*.c lib/reg/*.c lib/proxy/*.c; do
   o=$obj/$(echo "${src%.c}" | tr / _).o
   # shellcheck disable=SC2086
   $CC $CFLAGS "${own_flags[@]}" -c "$src" -o "$o"

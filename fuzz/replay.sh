@@ -102,6 +102,8 @@ suite() {
   run dialog corpus/regress corpus/regress
   run reg corpus/fuzz_reg corpus/fuzz_reg
   run reg corpus/regress corpus/regress
+  run proxy corpus/fuzz_proxy corpus/fuzz_proxy
+  run proxy corpus/regress corpus/regress
 
   # Reference data beside the checkout (read in place, never copied in).
   m=$ref/messages

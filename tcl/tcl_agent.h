@@ -106,6 +106,9 @@ int AgentCallCmd(Agent *a, Tcl_Interp *interp, int objc,
                  Tcl_Obj *const objv[]);
 int AgentDialogCmd(Agent *a, Tcl_Interp *interp, int objc,
                    Tcl_Obj *const objv[]);
+/* $a options URI ... and $a message URI TEXT ... (method names it). */
+int AgentSimpleCmd(Agent *a, Tcl_Interp *interp, int objc,
+                   Tcl_Obj *const objv[], const char *method);
 /* tcl_agent_cmds.c: wait for cl's end (wall guard timeoutMs) and set its
  * outcome as the result: the responses, or {SIP TIMEOUT ...} /
  * {SIP TRANSPORT ...} / {SIP GONE}. */

@@ -19,7 +19,8 @@
  *	$a cancel H (§9.1)  $a bindings AOR (-registrar agents)
  *	$a stats     $a inbox ?-clear?     $a destroy
  *
- *	Elsewhere: $a call and $a dialog (tcl_agent_dialog.c), $a register,
+ *	Elsewhere: $a call, $a dialog, $a options and $a message
+ *	(tcl_agent_dialog.c), $a register,
  *	$a unregister and $a registrations (tcl_agent_register.c).
  */
 
@@ -967,12 +968,14 @@ AgentObjCmd(void *clientData, Tcl_Interp *interp, int objc,
             Tcl_Obj *const objv[])
 {
     static const char *const subs[] = {
-        "addr", "bindings", "call", "cancel", "destroy", "dialog", "expect", "forget", "handles", "inbox",
+        "addr", "bindings", "call", "cancel", "destroy", "dialog", "expect",
+        "forget", "handles", "inbox", "message", "options",
         "register", "registrations", "request", "respond", "responses",
         "result", "send", "stats", "unregister", "uri", "wait", NULL
     };
     enum {
-        S_ADDR, S_BINDINGS, S_CALL, S_CANCEL, S_DESTROY, S_DIALOG, S_EXPECT, S_FORGET, S_HANDLES, S_INBOX,
+        S_ADDR, S_BINDINGS, S_CALL, S_CANCEL, S_DESTROY, S_DIALOG, S_EXPECT,
+        S_FORGET, S_HANDLES, S_INBOX, S_MESSAGE, S_OPTIONS,
         S_REGISTER, S_REGISTRATIONS, S_REQUEST, S_RESPOND, S_RESPONSES,
         S_RESULT, S_SEND, S_STATS, S_UNREGISTER, S_URI, S_WAIT
     };
@@ -992,6 +995,8 @@ AgentObjCmd(void *clientData, Tcl_Interp *interp, int objc,
     case S_ADDR: rc = AddrCmd(a, interp, objc, objv, 0); break;
     case S_BINDINGS: rc = BindingsCmd(a, interp, objc, objv); break;
     case S_CALL: rc = AgentCallCmd(a, interp, objc, objv); break;
+    case S_MESSAGE: rc = AgentSimpleCmd(a, interp, objc, objv, "MESSAGE"); break;
+    case S_OPTIONS: rc = AgentSimpleCmd(a, interp, objc, objv, "OPTIONS"); break;
     case S_CANCEL: rc = HandleCmd(a, interp, objc, objv, "cancel"); break;
     case S_DIALOG: rc = AgentDialogCmd(a, interp, objc, objv); break;
     case S_URI: rc = AddrCmd(a, interp, objc, objv, 1); break;

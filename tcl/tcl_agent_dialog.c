@@ -8,6 +8,8 @@
  *	       {SIP CALL status reason} for a final non-2xx
  *	$a dialog MSG -> the dialog object of a message (a request we got or
  *	    a response of ours), {SIP LOOKUP DIALOG} when none
+ *	$a options URI ...  $a message URI TEXT ... -> the responses of one
+ *	    request outside any dialog (MESSAGE: RFC 3428, text/plain)
  *
  *	$d info | state | request METHOD ?-body T ?-type CT?? ?-timeout MS?
  *	   | bye ?-timeout MS? | destroy
@@ -347,113 +349,60 @@ AgentDialogCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
     return TCL_OK;
 }
 
-/* $a call URI ...: INVITE, wait for the final response, ACK a 2xx. */
-int
-AgentCallCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+/*
+ * A request outside any dialog (§8.1.1): METHOD to URI, a fresh Call-ID
+ * (callId, 33 bytes) and From tag (tag, 17 bytes), our Contact for
+ * INVITE, CSeq 1, Max-Forwards 70, extra headers, an optional body.
+ */
+static int
+BuildRequest(Agent *a, Tcl_Interp *interp, const char *method,
+             const char *uri, siphon_transport tp, Tcl_Obj *headersPtr,
+             Tcl_Obj *bodyPtr, const char *ctype, char *callId, char *tag,
+             siphon_msg **out)
 {
-    static const char *const opts[] = {
-        "-body", "-header", "-password", "-timeout", "-to", "-transport",
-        "-type", "-user", NULL
-    };
-    enum { C_BODY, C_HEADER, C_PASSWORD, C_TIMEOUT, C_TO, C_TRANSPORT,
-           C_TYPE, C_USER };
-    siphon_ua_dest dest;
-    siphon_ua_credentials cred;
-    const char *uri, *ctype = "application/sdp";
-    Tcl_Obj *bodyPtr = NULL, *headersPtr = NULL, *v;
-    int i = 3, idx, timeoutMs = 40000, rc;
-    char tag[24], callId[40];
     siphon_msgb *b;
-    siphon_msg *inv = NULL, *final;
     siphon_perr err;
-    siphon_ua_client *uc = NULL;
-    AgentClient *cl;
-    struct sockaddr_storage ss;
+    char cseq[48];
+    int rc;
 
-    if (objc < 3) {
-        Tcl_WrongNumArgs(interp, 2, objv, "uri ?-to addr? ?-transport t? "
-                "?-user u -password p? ?-body text ?-type ct?? "
-                "?-header {name value ...}? ?-timeout ms?");
-        return TCL_ERROR;
-    }
-    if (siphon_ua_dialogs(a->ua) == NULL) {
-        return NoDialogs(interp);
-    }
-    memset(&dest, 0, sizeof dest);
-    memset(&cred, 0, sizeof cred);
-    uri = Tcl_GetString(objv[2]);
-    while (i < objc) {
-        if (AgentNextOption(interp, objc, objv, &i, opts, NULL, &idx, &v)
-                != TCL_OK) {
-            return TCL_ERROR;
-        }
-        switch (idx) {
-        case C_BODY: bodyPtr = v; break;
-        case C_HEADER: headersPtr = v; break;
-        case C_PASSWORD: cred.password = Tcl_GetString(v); break;
-        case C_USER: cred.username = Tcl_GetString(v); break;
-        case C_TO:
-            dest.addr = Tcl_GetString(v);
-            if (siphon_addr_parse(siphon_str_c(dest.addr), &ss, NULL) != 0) {
-                return SiphonUsageError(interp, "ADDRESS",
-                        "bad address \"%s\": want ip:port or [ipv6]:port",
-                        dest.addr);
-            }
-            break;
-        case C_TRANSPORT:
-            if (AgentTransportFromObj(interp, v, &dest.transport) != TCL_OK) {
-                return TCL_ERROR;
-            }
-            break;
-        case C_TYPE: ctype = Tcl_GetString(v); break;
-        case C_TIMEOUT:
-            if (AgentMsPositive(interp, v, &timeoutMs) != TCL_OK) {
-                return TCL_ERROR;
-            }
-            break;
-        }
-    }
-    if ((cred.username == NULL) != (cred.password == NULL)) {
-        return SiphonUsageError(interp, "ARGS",
-                                "-user and -password go together");
-    }
-    if (cred.username != NULL) {
-        dest.credentials = &cred;
-    }
-    /* §8.1.1: a fresh Call-ID and From tag; our Contact; CSeq 1. */
     RandomHex(tag, 16);
     RandomHex(callId, 32);
-    b = siphon_msgb_request(siphon_str_c("INVITE"), siphon_str_c(uri));
+    b = siphon_msgb_request(siphon_str_c(method), siphon_str_c(uri));
     if (b == NULL) {
-        return SiphonLibError(interp, "cannot build INVITE", SIPHON_ENOMEM);
+        return SiphonLibError(interp, "cannot build the request",
+                              SIPHON_ENOMEM);
     }
+    snprintf(cseq, sizeof cseq, "1 %s", method);
     {
-        Tcl_Obj *contact = ContactUri(a, dest.transport ? dest.transport
-                                                        : SIPHON_RESOLVE_UDP);
         Tcl_Obj *addr = AgentAddrObj(&a->lp[0].addr);
-        Tcl_Obj *from;
+        Tcl_Obj *from, *to;
 
-        Tcl_IncrRefCount(contact);
         Tcl_IncrRefCount(addr);
         from = Tcl_ObjPrintf("<sip:siphon@%s>;tag=%s", Tcl_GetString(addr),
                              tag);
         Tcl_DecrRefCount(addr);
-        Tcl_Obj *to = Tcl_ObjPrintf("<%s>", uri);
-        Tcl_Obj *ct = Tcl_ObjPrintf("<%s>", Tcl_GetString(contact));
-
+        to = Tcl_ObjPrintf("<%s>", uri);
         Tcl_IncrRefCount(from);
         Tcl_IncrRefCount(to);
-        Tcl_IncrRefCount(ct);
         siphon_msgb_add(b, siphon_str_c("Max-Forwards"), siphon_str_c("70"));
         siphon_msgb_add(b, siphon_str_c("From"),
                         siphon_str_c(Tcl_GetString(from)));
         siphon_msgb_add(b, siphon_str_c("To"), siphon_str_c(Tcl_GetString(to)));
         siphon_msgb_add(b, siphon_str_c("Call-ID"), siphon_str_c(callId));
-        siphon_msgb_add(b, siphon_str_c("CSeq"), siphon_str_c("1 INVITE"));
-        siphon_msgb_add(b, siphon_str_c("Contact"),
-                        siphon_str_c(Tcl_GetString(ct)));
+        siphon_msgb_add(b, siphon_str_c("CSeq"), siphon_str_c(cseq));
         Tcl_DecrRefCount(from);
         Tcl_DecrRefCount(to);
+    }
+    if (strcmp(method, "INVITE") == 0) {
+        /* §8.1.1.8: a request that can establish a dialog has Contact. */
+        Tcl_Obj *contact = ContactUri(a, tp ? tp : SIPHON_RESOLVE_UDP);
+        Tcl_Obj *ct;
+
+        Tcl_IncrRefCount(contact);
+        ct = Tcl_ObjPrintf("<%s>", Tcl_GetString(contact));
+        Tcl_IncrRefCount(ct);
+        siphon_msgb_add(b, siphon_str_c("Contact"),
+                        siphon_str_c(Tcl_GetString(ct)));
         Tcl_DecrRefCount(ct);
         Tcl_DecrRefCount(contact);
     }
@@ -476,26 +425,179 @@ AgentCallCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
         siphon_msgb_set_body(b, siphon_str_c(ctype),
                              siphon_str_c(Tcl_GetString(bodyPtr)));
     }
-    rc = siphon_msgb_finish(b, &inv, &err);
+    rc = siphon_msgb_finish(b, out, &err);
     siphon_msgb_free(b);
     if (rc != 0) {
-        return SiphonParseError(interp, "cannot build INVITE", rc, &err);
+        return SiphonParseError(interp, "cannot build the request", rc, &err);
     }
-    cl = AgentClientNew(a, NULL);
-    cl->invite = 1;
-    rc = siphon_ua_request(a->ua, inv, &dest, AgentOnResponse, cl, &uc);
-    siphon_msg_unref(inv);
+    return TCL_OK;
+}
+
+/* Options of the UAC helpers (call, options, message). */
+typedef struct UacOpts {
+    siphon_ua_dest dest;
+    siphon_ua_credentials cred;
+    Tcl_Obj *bodyPtr, *headersPtr;
+    const char *ctype;
+    int timeoutMs;
+} UacOpts;
+
+static int
+ParseUacOpts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int i,
+             UacOpts *o)
+{
+    static const char *const opts[] = {
+        "-body", "-header", "-password", "-timeout", "-to", "-transport",
+        "-type", "-user", NULL
+    };
+    enum { C_BODY, C_HEADER, C_PASSWORD, C_TIMEOUT, C_TO, C_TRANSPORT,
+           C_TYPE, C_USER };
+    struct sockaddr_storage ss;
+    Tcl_Obj *v;
+    int idx;
+
+    while (i < objc) {
+        if (AgentNextOption(interp, objc, objv, &i, opts, NULL, &idx, &v)
+                != TCL_OK) {
+            return TCL_ERROR;
+        }
+        switch (idx) {
+        case C_BODY: o->bodyPtr = v; break;
+        case C_HEADER: o->headersPtr = v; break;
+        case C_PASSWORD: o->cred.password = Tcl_GetString(v); break;
+        case C_USER: o->cred.username = Tcl_GetString(v); break;
+        case C_TO:
+            o->dest.addr = Tcl_GetString(v);
+            if (siphon_addr_parse(siphon_str_c(o->dest.addr), &ss, NULL)
+                    != 0) {
+                return SiphonUsageError(interp, "ADDRESS",
+                        "bad address \"%s\": want ip:port or [ipv6]:port",
+                        o->dest.addr);
+            }
+            break;
+        case C_TRANSPORT:
+            if (AgentTransportFromObj(interp, v, &o->dest.transport)
+                    != TCL_OK) {
+                return TCL_ERROR;
+            }
+            break;
+        case C_TYPE: o->ctype = Tcl_GetString(v); break;
+        case C_TIMEOUT:
+            if (AgentMsPositive(interp, v, &o->timeoutMs) != TCL_OK) {
+                return TCL_ERROR;
+            }
+            break;
+        }
+    }
+    if ((o->cred.username == NULL) != (o->cred.password == NULL)) {
+        return SiphonUsageError(interp, "ARGS",
+                                "-user and -password go together");
+    }
+    if (o->cred.username != NULL) {
+        o->dest.credentials = &o->cred;
+    }
+    return TCL_OK;
+}
+
+/* Sends m (one reference taken over) and waits for its final response;
+ * the result is the list of responses. *clOut keeps the handle (held
+ * with Tcl_Preserve) for the caller to inspect, or NULL to drop it. */
+static int
+SendAndWait(Agent *a, Tcl_Interp *interp, siphon_msg *m, UacOpts *o,
+            AgentClient **clOut)
+{
+    siphon_ua_client *uc = NULL;
+    AgentClient *cl = AgentClientNew(a, NULL);
+    int rc;
+
+    cl->invite = siphon_msg_method_id(m) == SIPHON_METHOD_INVITE;
+    rc = siphon_ua_request(a->ua, m, &o->dest, AgentOnResponse, cl, &uc);
+    siphon_msg_unref(m);
     SiphonClockKick(interp);
     if (rc != 0) {
         cl->done = 1;
         AgentClientDrop(cl, 1);
-        return SiphonLibError(interp, "cannot send INVITE", rc);
+        return SiphonLibError(interp, "cannot send the request", rc);
     }
     if (!cl->done) {
         cl->uc = uc;
     }
     Tcl_Preserve(cl);
-    rc = AgentWaitClient(a, interp, cl, timeoutMs, 1);
+    rc = AgentWaitClient(a, interp, cl, o->timeoutMs, 1);
+    if (clOut != NULL) {
+        *clOut = cl;            /* the caller releases */
+        return rc;
+    }
+    AgentClientDrop(cl, 0);
+    Tcl_Release(cl);
+    return rc;
+}
+
+/* $a options URI ... / $a message URI TEXT ...: one request outside a
+ * dialog, its responses returned (as $a request does). */
+int
+AgentSimpleCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[],
+               const char *method)
+{
+    UacOpts o;
+    char tag[17], callId[33];
+    siphon_msg *m = NULL;
+    int message = strcmp(method, "MESSAGE") == 0, first = message ? 4 : 3;
+
+    if (objc < first) {
+        Tcl_WrongNumArgs(interp, 2, objv, message
+                ? "uri text ?-to addr? ?-transport t? ?-type ct? "
+                  "?-user u -password p? ?-header list? ?-timeout ms?"
+                : "uri ?-to addr? ?-transport t? ?-user u -password p? "
+                  "?-header list? ?-timeout ms?");
+        return TCL_ERROR;
+    }
+    memset(&o, 0, sizeof o);
+    o.timeoutMs = 40000;
+    o.ctype = "text/plain";
+    if (ParseUacOpts(interp, objc, objv, first, &o) != TCL_OK) {
+        return TCL_ERROR;
+    }
+    if (message) {
+        o.bodyPtr = objv[3]; /* RFC 3428 §4: the message is the body */
+    }
+    if (BuildRequest(a, interp, method, Tcl_GetString(objv[2]),
+                     o.dest.transport, o.headersPtr, o.bodyPtr, o.ctype,
+                     callId, tag, &m) != TCL_OK) {
+        return TCL_ERROR;
+    }
+    return SendAndWait(a, interp, m, &o, NULL);
+}
+
+/* $a call URI ...: INVITE, wait for the final response, ACK a 2xx. */
+int
+AgentCallCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    UacOpts o;
+    char tag[17], callId[33];
+    siphon_msg *inv = NULL, *final;
+    AgentClient *cl = NULL;
+    int rc;
+
+    if (objc < 3) {
+        Tcl_WrongNumArgs(interp, 2, objv, "uri ?-to addr? ?-transport t? "
+                "?-user u -password p? ?-body text ?-type ct?? "
+                "?-header {name value ...}? ?-timeout ms?");
+        return TCL_ERROR;
+    }
+    if (siphon_ua_dialogs(a->ua) == NULL) {
+        return NoDialogs(interp);
+    }
+    memset(&o, 0, sizeof o);
+    o.timeoutMs = 40000;
+    o.ctype = "application/sdp";
+    if (ParseUacOpts(interp, objc, objv, 3, &o) != TCL_OK ||
+            BuildRequest(a, interp, "INVITE", Tcl_GetString(objv[2]),
+                         o.dest.transport, o.headersPtr, o.bodyPtr, o.ctype,
+                         callId, tag, &inv) != TCL_OK) {
+        return TCL_ERROR;
+    }
+    rc = SendAndWait(a, interp, inv, &o, &cl);
     if (rc == TCL_OK) {
         Tcl_Obj *last = NULL;
         Tcl_Size n = 0;
@@ -505,12 +607,12 @@ AgentCallCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
         rc = last ? SiphonGetMsgFromObj(interp, last, &final) : TCL_ERROR;
         if (rc == TCL_OK && siphon_msg_status(final) / 100 != 2) {
             siphon_str reason = siphon_msg_reason(final);
+            char status[16];
 
+            snprintf(status, sizeof status, "%d", siphon_msg_status(final));
             Tcl_SetObjResult(interp, Tcl_ObjPrintf("call failed: %d %.*s",
                     siphon_msg_status(final), (int) reason.len, reason.p));
-            Tcl_SetErrorCode(interp, "SIP", "CALL",
-                    Tcl_GetString(Tcl_NewIntObj(siphon_msg_status(final))),
-                    (char *) NULL);
+            Tcl_SetErrorCode(interp, "SIP", "CALL", status, (char *) NULL);
             rc = TCL_ERROR;
         } else if (rc == TCL_OK) {
             /* §13.2.2.4: the UAC core ACKs the 2xx within its dialog. */
@@ -532,7 +634,9 @@ AgentCallCmd(Agent *a, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
             }
         }
     }
-    AgentClientDrop(cl, 0);
-    Tcl_Release(cl);
+    if (cl != NULL) {
+        AgentClientDrop(cl, 0);
+        Tcl_Release(cl);
+    }
     return rc;
 }
