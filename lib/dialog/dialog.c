@@ -17,6 +17,7 @@
  */
 #include "dialog_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -405,6 +406,9 @@ int siphon_dialog_receive_response(siphon_dialog_set *s, siphon_msg *req,
     siphon_str ltag = x.from->tag, rtag = tag_of(x.to);
     siphon_dialog *d = dlg_lookup(s, x.call_id, ltag, rtag);
     bool invite = x.cseq->method_id == SIPHON_METHOD_INVITE;
+    if (d && invite && status >= 200 && d->has_invite_cseq &&
+        x.cseq->num == d->invite_cseq)
+        d->uac_invite_pending = false; /* §14.1: our re-INVITE is done */
 
     if (invite && status >= 200 && status < 300)
         return invite_2xx(s, req, resp, &x, d, out);
@@ -557,10 +561,44 @@ int siphon_dialog_receive_request(siphon_dialog_set *s, siphon_msg *req,
             return rc;
         return SIPHON_DIALOG_REJECT;
     }
+    if (m == SIPHON_METHOD_INVITE &&
+        (d->uac_invite_pending ||
+         (d->uas_invite_pending && x.cseq->num > d->uas_invite_cseq))) {
+        /* §14.2: an INVITE while ours is in progress gets 491; a second
+         * INVITE before our final response to the first gets 500 with a
+         * Retry-After of 0 to 10 seconds. Either way the request was
+         * received: its CSeq counts (§12.2.2), the target stays. */
+        d->remote_cseq = x.cseq->num;
+        d->has_remote_cseq = true;
+        if (!resp)
+            return SIPHON_DIALOG_REJECT;
+        if (d->uac_invite_pending) {
+            rc = siphon_msg_response(req, 491, SIPHON_STR_NULL,
+                                     SIPHON_STR_NULL, resp);
+            return rc < 0 ? rc : SIPHON_DIALOG_REJECT;
+        }
+        siphon_msgb *b = siphon_msgb_response_to(
+            req, 500, SIPHON_STR_LIT("Previous INVITE Pending"),
+            SIPHON_STR_NULL);
+        char ra[8];
+        snprintf(ra, sizeof ra, "%u", (unsigned)(dlg_rand(s) % 11));
+        siphon_perr err;
+        rc = !b ? SIPHON_ENOMEM
+                : siphon_msgb_add(b, SIPHON_STR_LIT("Retry-After"),
+                                  siphon_str_c(ra));
+        if (rc == 0)
+            rc = siphon_msgb_finish(b, resp, &err);
+        siphon_msgb_free(b);
+        return rc < 0 ? rc : SIPHON_DIALOG_REJECT;
+    }
     if (refreshes_target(m) && (rc = refresh_target(d, req)) < 0)
         return rc;
     d->remote_cseq = x.cseq->num;
     d->has_remote_cseq = true;
+    if (m == SIPHON_METHOD_INVITE) {
+        d->uas_invite_pending = true;
+        d->uas_invite_cseq = x.cseq->num;
+    }
     if (m == SIPHON_METHOD_BYE) /* §15.1.2 */
         dlg_terminate(s, d, SIPHON_DIALOG_REASON_BYE_RECEIVED);
     return SIPHON_DIALOG_MATCHED;
@@ -600,6 +638,9 @@ int siphon_dialog_uas_respond(siphon_dialog_set *s, siphon_msg *req,
         if (!d)
             return SIPHON_DIALOG_NONE;
         *out = d;
+        if (m == SIPHON_METHOD_INVITE && status >= 200 &&
+            rq.cseq->num == d->uas_invite_cseq)
+            d->uas_invite_pending = false; /* §14.2: answered */
         if (m == SIPHON_METHOD_INVITE && status < 300) {
             dstr c = {0};
             if ((rc = contact_value(resp, &c)) < 0)

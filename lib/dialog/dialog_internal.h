@@ -34,6 +34,10 @@ struct siphon_dialog {
     bool has_local_cseq, has_remote_cseq;
     bool has_invite_cseq;         /* we sent an INVITE in this dialog */
     bool invite_2xx;              /* ... and a 2xx to it came: ACK it */
+    /* §14: an INVITE in progress in each direction (glare) */
+    bool uac_invite_pending;      /* ours, until its final response */
+    bool uas_invite_pending;      /* the peer's, until our final one */
+    uint32_t uas_invite_cseq;
     bool timer_on;                /* in the timer heap */
     uint32_t heap_idx;            /* its place there */
     uint64_t tseq;                /* arming order, for stable ties */

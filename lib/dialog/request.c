@@ -244,6 +244,7 @@ int siphon_dialog_request(siphon_dialog_set *s, siphon_dialog *d,
         d->invite_cseq = n;
         d->has_invite_cseq = true;
         d->invite_2xx = false;
+        d->uac_invite_pending = true; /* §14.2: glare until its final */
         siphon_msg_unref(d->ack);
         d->ack = NULL;
     }

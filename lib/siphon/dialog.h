@@ -248,6 +248,10 @@ int siphon_dialog_receive_response(siphon_dialog_set *s, siphon_msg *req,
  *   - no dialog: REJECT with *resp a 481 -- except an ACK: NONE, drop it;
  *   - an ACK with the CSeq of our 2xx stops its retransmissions;
  *   - a CSeq lower than the remote CSeq: REJECT with a 500;
+ *   - an INVITE while our INVITE in this dialog awaits its final
+ *     response: REJECT with a 491; a second INVITE before our final
+ *     response to the first: REJECT with a 500 and a Retry-After of 0 to
+ *     10 s (§14.2; the remote CSeq still moves);
  *   - otherwise the remote CSeq becomes the request's; INVITE and UPDATE
  *     replace the remote target with their Contact (§12.2.2); BYE ends
  *     the dialog (§15.1.2; the caller answers 200, and 487 to a pending
