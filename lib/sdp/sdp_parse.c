@@ -10,6 +10,7 @@
  */
 #include "sdp_internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -38,14 +39,21 @@ static bool all_digits(siphon_str s)
     return true;
 }
 
+/* Split v into exactly n SP-separated fields (t[0..n-1]); false when it
+ * has fewer or more. */
+static bool fields(siphon_str v, siphon_str *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        t[i] = sdp_token(&v);
+    return t[n - 1].len != 0 && sdp_token(&v).len == 0;
+}
+
 /* o=<username> <sess-id> <sess-version> <nettype> <addrtype> <address>
  * (RFC 8866 §5.2). */
 int sdp_parse_origin(siphon_str v, siphon_sdp_origin *o)
 {
-    siphon_str t[7];
-    for (int i = 0; i < 7; i++)
-        t[i] = sdp_token(&v);
-    if (t[5].len == 0 || t[6].len != 0)
+    siphon_str t[6];
+    if (!fields(v, t, 6))
         return SIPHON_EPARSE;
     /* §5.2: sess-id and sess-version are numeric strings; the version
      * must be a number for RFC 3264 §8 to work. */
@@ -66,10 +74,8 @@ int sdp_parse_origin(siphon_str v, siphon_sdp_origin *o)
 /* c=<nettype> <addrtype> <connection-address> (RFC 8866 §5.7). */
 int sdp_parse_conn(siphon_str v, siphon_sdp_conn *c)
 {
-    siphon_str t[4];
-    for (int i = 0; i < 4; i++)
-        t[i] = sdp_token(&v);
-    if (t[2].len == 0 || t[3].len != 0)
+    siphon_str t[3];
+    if (!fields(v, t, 3))
         return SIPHON_EPARSE;
     c->nettype = t[0];
     c->addrtype = t[1];
@@ -226,6 +232,67 @@ static void placed(parser *ps, char c, int r)
     ps->anchor = c == 'r' ? 't' : c;
 }
 
+/*
+ * The helpers below serve both levels, which differ only in where a line
+ * lands. Each is false when the line was not stored (kept verbatim with
+ * its finding, or out of memory): the caller then must not count it as
+ * placed.
+ */
+
+/* Append val to the arena array arr of n elements; false, with the
+ * out-of-memory flag set, when the array cannot grow. A macro because
+ * SDP_PUSH needs the element type. */
+#define APPEND(ps, arr, n, val)                                                \
+    (SDP_PUSH((ps)->a, (arr), (n)) ? ((arr)[(n) - 1] = (val), true)            \
+                                   : ((ps)->oom = true, false))
+
+/* keep_bad() for a line whose value does not parse: always false. */
+static bool unparsed(parser *ps, siphon_str text, const char *rule,
+                     const char *rfc, const char *why)
+{
+    keep_bad(ps, text, rule, rfc, why);
+    return false;
+}
+
+/* c= (RFC 8866 §5.7) into *cn. */
+static bool conn_line(parser *ps, siphon_str v, siphon_str text,
+                      siphon_sdp_conn *cn)
+{
+    return sdp_parse_conn(v, cn) == 0 ||
+           unparsed(ps, text, "bad-connection", "RFC 8866 §5.7",
+                    "c= does not have three fields, kept verbatim");
+}
+
+/* b= (RFC 8866 §5.8) or a= (§5.13), appended to the lists of the
+ * current level: they mean the same at both. */
+static bool bw_or_attr(parser *ps, char c, siphon_str v, siphon_str text,
+                       siphon_sdp_bw **bws, size_t *nbws,
+                       siphon_sdp_attr **attrs, size_t *nattrs)
+{
+    if (c == 'b') {
+        siphon_sdp_bw bw;
+        if (sdp_parse_bw(v, &bw))
+            return unparsed(ps, text, "bad-bandwidth", "RFC 8866 §5.8",
+                            "b= is not type:number, kept verbatim");
+        return APPEND(ps, *bws, *nbws, bw);
+    }
+    siphon_sdp_attr at;
+    sdp_parse_attr(v, &at);
+    if (at.name.len == 0)
+        return unparsed(ps, text, "bad-attribute", "RFC 8866 §5.13",
+                        "a= without an attribute name, kept verbatim");
+    return APPEND(ps, *attrs, *nattrs, at);
+}
+
+/* k= (RFC 8866 §5.12): stored, but always a finding. */
+static void key_line(parser *ps, siphon_str v, bool *has_key, siphon_str *key)
+{
+    *has_key = true;
+    *key = v;
+    finding(ps, "key-line", "RFC 8866 §5.12",
+            "k= is obsolete and must not be used");
+}
+
 static void session_line(parser *ps, char c, siphon_str v, siphon_str text)
 {
     siphon_sdp *s = ps->s;
@@ -236,12 +303,11 @@ static void session_line(parser *ps, char c, siphon_str v, siphon_str text)
         return;
     }
     /* Lines that appear at most once per session (RFC 8866 §5). */
-    if (strchr("vosiuczk", c)) {
-        if (ps->seen_once & (1u << r)) {
-            keep_bad(ps, text, "duplicate-line", "RFC 8866 §5",
-                     "line allowed once per session repeated, kept verbatim");
-            return;
-        }
+    bool once = strchr("vosiuczk", c) != NULL;
+    if (once && (ps->seen_once & (1u << r))) {
+        keep_bad(ps, text, "duplicate-line", "RFC 8866 §5",
+                 "line allowed once per session repeated, kept verbatim");
+        return;
     }
     switch (c) {
     case 'v': {
@@ -283,39 +349,24 @@ static void session_line(parser *ps, char c, siphon_str v, siphon_str text)
         s->uri = v;
         break;
     case 'e':
-    case 'p': {
-        siphon_str *slot = c == 'e' ? SDP_PUSH(ps->a, s->emails, s->nemails)
-                                    : SDP_PUSH(ps->a, s->phones, s->nphones);
-        if (!slot) {
-            ps->oom = true;
+        if (!APPEND(ps, s->emails, s->nemails, v))
             return;
-        }
-        *slot = v;
         break;
-    }
-    case 'c':
-        if (sdp_parse_conn(v, &s->conn)) {
-            keep_bad(ps, text, "bad-connection", "RFC 8866 §5.7",
-                     "c= does not have three fields, kept verbatim");
+    case 'p':
+        if (!APPEND(ps, s->phones, s->nphones, v))
             return;
-        }
+        break;
+    case 'c':
+        if (!conn_line(ps, v, text, &s->conn))
+            return;
         s->has_conn = true;
         break;
-    case 'b': {
-        siphon_sdp_bw bw;
-        if (sdp_parse_bw(v, &bw)) {
-            keep_bad(ps, text, "bad-bandwidth", "RFC 8866 §5.8",
-                     "b= is not type:number, kept verbatim");
+    case 'b':
+    case 'a':
+        if (!bw_or_attr(ps, c, v, text, &s->bws, &s->nbws, &s->attrs,
+                        &s->nattrs))
             return;
-        }
-        siphon_sdp_bw *slot = SDP_PUSH(ps->a, s->bws, s->nbws);
-        if (!slot) {
-            ps->oom = true;
-            return;
-        }
-        *slot = bw;
         break;
-    }
     case 't': {
         siphon_sdp_time t;
         if (sdp_parse_time(v, &t)) {
@@ -323,62 +374,44 @@ static void session_line(parser *ps, char c, siphon_str v, siphon_str text)
                      "t= is not two numbers, kept verbatim");
             return;
         }
-        siphon_sdp_time *slot = SDP_PUSH(ps->a, s->times, s->ntimes);
-        if (!slot) {
-            ps->oom = true;
+        if (!APPEND(ps, s->times, s->ntimes, t))
             return;
-        }
-        *slot = t;
-        ps->t = slot;
+        ps->t = &s->times[s->ntimes - 1];
         break;
     }
-    case 'r': {
+    case 'r':
         /* r= belongs to the t= just before it (§5.10). */
         if (!ps->t || ps->anchor != 't') {
             keep_bad(ps, text, "orphan-repeat", "RFC 8866 §5.10",
                      "r= does not follow a t= line, kept verbatim");
             return;
         }
-        siphon_str *slot = SDP_PUSH(ps->a, ps->t->repeats, ps->t->nrepeats);
-        if (!slot) {
-            ps->oom = true;
+        if (!APPEND(ps, ps->t->repeats, ps->t->nrepeats, v))
             return;
-        }
-        *slot = v;
         break;
-    }
     case 'z':
         s->has_zone = true;
         s->zone = v;
         break;
     case 'k':
-        s->has_key = true;
-        s->key = v;
-        finding(ps, "key-line", "RFC 8866 §5.12",
-                "k= is obsolete and must not be used");
-        break;
-    case 'a': {
-        siphon_sdp_attr at;
-        sdp_parse_attr(v, &at);
-        if (at.name.len == 0) {
-            keep_bad(ps, text, "bad-attribute", "RFC 8866 §5.13",
-                     "a= without an attribute name, kept verbatim");
-            return;
-        }
-        siphon_sdp_attr *slot = SDP_PUSH(ps->a, s->attrs, s->nattrs);
-        if (!slot) {
-            ps->oom = true;
-            return;
-        }
-        *slot = at;
+        key_line(ps, v, &s->has_key, &s->key);
         break;
     }
-    }
-    if (strchr("vosiuczk", c))
+    if (once)
         ps->seen_once |= 1u << r;
     /* A t= after an r= resets the anchor; an r= must directly follow its
      * t= or another r=: keep anchor 't' for both. */
     placed(ps, c, r);
+}
+
+/* i= and k= come at most once per m= section (RFC 8866 §5): true when
+ * this one is a repeat, now kept verbatim with why. */
+static bool media_repeat(parser *ps, bool seen, siphon_str text,
+                         const char *why)
+{
+    if (seen)
+        keep_bad(ps, text, "duplicate-line", "RFC 8866 §5", why);
+    return seen;
 }
 
 static void media_line(parser *ps, char c, siphon_str v, siphon_str text)
@@ -397,71 +430,31 @@ static void media_line(parser *ps, char c, siphon_str v, siphon_str text)
     }
     switch (c) {
     case 'i':
-        if (m->has_info) {
-            keep_bad(ps, text, "duplicate-line", "RFC 8866 §5",
-                     "i= repeated in an m= section, kept verbatim");
+        if (media_repeat(ps, m->has_info, text,
+                         "i= repeated in an m= section, kept verbatim"))
             return;
-        }
         m->has_info = true;
         m->info = v;
         break;
     case 'c': {
         siphon_sdp_conn cn;
-        if (sdp_parse_conn(v, &cn)) {
-            keep_bad(ps, text, "bad-connection", "RFC 8866 §5.7",
-                     "c= does not have three fields, kept verbatim");
+        if (!conn_line(ps, v, text, &cn) ||
+            !APPEND(ps, m->conns, m->nconns, cn))
             return;
-        }
-        siphon_sdp_conn *slot = SDP_PUSH(ps->a, m->conns, m->nconns);
-        if (!slot) {
-            ps->oom = true;
-            return;
-        }
-        *slot = cn;
         break;
     }
-    case 'b': {
-        siphon_sdp_bw bw;
-        if (sdp_parse_bw(v, &bw)) {
-            keep_bad(ps, text, "bad-bandwidth", "RFC 8866 §5.8",
-                     "b= is not type:number, kept verbatim");
+    case 'b':
+    case 'a':
+        if (!bw_or_attr(ps, c, v, text, &m->bws, &m->nbws, &m->attrs,
+                        &m->nattrs))
             return;
-        }
-        siphon_sdp_bw *slot = SDP_PUSH(ps->a, m->bws, m->nbws);
-        if (!slot) {
-            ps->oom = true;
-            return;
-        }
-        *slot = bw;
         break;
-    }
     case 'k':
-        if (m->has_key) {
-            keep_bad(ps, text, "duplicate-line", "RFC 8866 §5",
-                     "k= repeated in an m= section, kept verbatim");
+        if (media_repeat(ps, m->has_key, text,
+                         "k= repeated in an m= section, kept verbatim"))
             return;
-        }
-        m->has_key = true;
-        m->key = v;
-        finding(ps, "key-line", "RFC 8866 §5.12",
-                "k= is obsolete and must not be used");
+        key_line(ps, v, &m->has_key, &m->key);
         break;
-    case 'a': {
-        siphon_sdp_attr at;
-        sdp_parse_attr(v, &at);
-        if (at.name.len == 0) {
-            keep_bad(ps, text, "bad-attribute", "RFC 8866 §5.13",
-                     "a= without an attribute name, kept verbatim");
-            return;
-        }
-        siphon_sdp_attr *slot = SDP_PUSH(ps->a, m->attrs, m->nattrs);
-        if (!slot) {
-            ps->oom = true;
-            return;
-        }
-        *slot = at;
-        break;
-    }
     }
     placed(ps, c, r);
 }
@@ -555,6 +548,21 @@ static void final_checks(parser *ps)
     }
 }
 
+/* Fill *err for a refused body; returns rc for the caller to pass on. */
+static int refuse(siphon_perr *err, int rc, size_t offset, const char *rule,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int refuse(siphon_perr *err, int rc, size_t offset, const char *rule,
+                  const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err->offset = offset;
+    err->rule = rule;
+    vsnprintf(err->text, sizeof err->text, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 int siphon_sdp_parse(const char *buf, size_t len, const siphon_sdp_opts *opts,
                      siphon_sdp **out, siphon_perr *err)
 {
@@ -570,14 +578,10 @@ int siphon_sdp_parse(const char *buf, size_t len, const siphon_sdp_opts *opts,
     *out = NULL;
     if (!buf && len)
         return SIPHON_EINVAL;
-    if (len > opts->max_size) {
-        err->offset = opts->max_size;
-        err->rule = "max-size";
-        snprintf(err->text, sizeof err->text,
-                 "SDP body of %zu bytes exceeds the %zu-byte limit", len,
-                 opts->max_size);
-        return SIPHON_ETOOBIG;
-    }
+    if (len > opts->max_size)
+        return refuse(err, SIPHON_ETOOBIG, opts->max_size, "max-size",
+                      "SDP body of %zu bytes exceeds the %zu-byte limit", len,
+                      opts->max_size);
     siphon_sdp *s = calloc(1, sizeof *s);
     if (!s)
         return SIPHON_ENOMEM;
@@ -605,11 +609,8 @@ int siphon_sdp_parse(const char *buf, size_t len, const siphon_sdp_opts *opts,
         ps.line = (uint32_t)++lines;
         ps.offset = (size_t)(p - s->bytes_);
         if (lines > opts->max_lines) {
-            err->offset = ps.offset;
-            err->rule = "max-lines";
-            snprintf(err->text, sizeof err->text,
-                     "more than %zu lines in the SDP body", opts->max_lines);
-            rc = SIPHON_ETOOBIG;
+            rc = refuse(err, SIPHON_ETOOBIG, ps.offset, "max-lines",
+                        "more than %zu lines in the SDP body", opts->max_lines);
             break;
         }
         if (nl && text.len && text.p[text.len - 1] == '\r') {
@@ -625,12 +626,9 @@ int siphon_sdp_parse(const char *buf, size_t len, const siphon_sdp_opts *opts,
         }
         p = nl ? nl + 1 : end;
         if (text.len > opts->max_line) {
-            err->offset = ps.offset;
-            err->rule = "max-line";
-            snprintf(err->text, sizeof err->text,
-                     "line %zu is longer than %zu bytes", lines,
-                     opts->max_line);
-            rc = SIPHON_ETOOBIG;
+            rc = refuse(err, SIPHON_ETOOBIG, ps.offset, "max-line",
+                        "line %zu is longer than %zu bytes", lines,
+                        opts->max_line);
             break;
         }
         if (text.len == 0) {
@@ -652,22 +650,15 @@ int siphon_sdp_parse(const char *buf, size_t len, const siphon_sdp_opts *opts,
             media_line(&ps, c, v, text);
         else
             session_line(&ps, c, v, text);
-        if (rc == SIPHON_ETOOBIG) {
-            err->offset = ps.offset;
-            err->rule = "max-media";
-            snprintf(err->text, sizeof err->text,
-                     "more than %zu m= sections", opts->max_media);
-        }
+        if (rc == SIPHON_ETOOBIG)
+            refuse(err, rc, ps.offset, "max-media",
+                   "more than %zu m= sections", opts->max_media);
     }
     if (rc == 0 && ps.oom)
         rc = SIPHON_ENOMEM;
-    if (rc == 0 && good == 0) {
-        err->offset = 0;
-        err->rule = "session-description";
-        snprintf(err->text, sizeof err->text,
-                 "no <type>=<value> line: not an SDP body");
-        rc = SIPHON_EPARSE;
-    }
+    if (rc == 0 && good == 0)
+        rc = refuse(err, SIPHON_EPARSE, 0, "session-description",
+                    "no <type>=<value> line: not an SDP body");
     if (rc == 0) {
         final_checks(&ps);
         if (ps.oom)
@@ -675,17 +666,13 @@ int siphon_sdp_parse(const char *buf, size_t len, const siphon_sdp_opts *opts,
     }
     if (rc == 0 && opts->strict && s->nfindings) {
         const siphon_sdp_finding *f = &s->findings[0];
-        err->offset = f->offset;
-        err->rule = f->rule;
-        snprintf(err->text, sizeof err->text, "line %u: %s (%s)",
-                 (unsigned)f->line, f->text, f->rfc);
-        rc = SIPHON_EPARSE;
+        rc = refuse(err, SIPHON_EPARSE, f->offset, f->rule, "line %u: %s (%s)",
+                    (unsigned)f->line, f->text, f->rfc);
     }
     if (rc) {
-        if (rc == SIPHON_ENOMEM && !err->rule) {
-            err->rule = "memory";
-            snprintf(err->text, sizeof err->text, "out of memory");
-        }
+        /* Nothing set err->offset when no rule was set: 0 keeps it. */
+        if (rc == SIPHON_ENOMEM && !err->rule)
+            refuse(err, rc, 0, "memory", "out of memory");
         siphon_sdp_free(s);
         return rc;
     }

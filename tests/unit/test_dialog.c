@@ -6,236 +6,8 @@
  * routing), requests received within one (§12.2.2) and termination
  * (§12.2.1.2, §15).
  */
+#include "dialog_support.h"
 #include "unit.h"
-
-#include <siphon/dialog.h>
-
-#include <stdlib.h>
-
-/* ---- helpers: messages -------------------------------------------------- */
-
-#define CALLID "a84b4c76e66710@pc33.atlanta.example.com"
-
-/* Parse text with "\n" line ends (converted to CRLF); NULL on failure. */
-static siphon_msg *dparse(const char *text)
-{
-    char buf[8192];
-    size_t n = 0;
-    for (const char *p = text; *p && n + 2 < sizeof buf; p++) {
-        if (*p == '\n')
-            buf[n++] = '\r';
-        buf[n++] = *p;
-    }
-    siphon_msg *m = NULL;
-    siphon_perr err;
-    if (siphon_msg_parse(buf, n, NULL, &m, &err) < 0) {
-        unit_fail(__FILE__, __LINE__, "parse: %s", err.text);
-        return NULL;
-    }
-    return m;
-}
-
-/* Alice's INVITE (RFC 3665 style), with Request-URI ruri and Call-ID. */
-static siphon_msg *uac_invite2(const char *ruri, const char *callid)
-{
-    char t[2048];
-    snprintf(t, sizeof t,
-             "INVITE %s SIP/2.0\n"
-             "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds\n"
-             "Max-Forwards: 70\n"
-             "To: Bob <sip:bob@biloxi.example.com>\n"
-             "From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\n"
-             "Call-ID: %s\n"
-             "CSeq: 314159 INVITE\n"
-             "Contact: <sip:alice@pc33.atlanta.example.com>\n"
-             "Content-Length: 0\n\n",
-             ruri, callid);
-    return dparse(t);
-}
-
-static siphon_msg *uac_invite(const char *ruri)
-{
-    return uac_invite2(ruri, CALLID);
-}
-
-/* The same INVITE as it reaches Bob, through two record-routing
- * proxies. */
-static siphon_msg *uas_invite(void)
-{
-    return dparse(
-        "INVITE sip:bob@192.0.2.4 SIP/2.0\n"
-        "Via: SIP/2.0/UDP p2.example.com;branch=z9hG4bKp2\n"
-        "Via: SIP/2.0/UDP p1.example.com;branch=z9hG4bKp1\n"
-        "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds\n"
-        "Max-Forwards: 68\n"
-        "Record-Route: <sip:p2.example.com;lr>\n"
-        "Record-Route: <sip:p1.example.com;lr>\n"
-        "To: Bob <sip:bob@biloxi.example.com>\n"
-        "From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\n"
-        "Call-ID: " CALLID "\n"
-        "CSeq: 314159 INVITE\n"
-        "Contact: <sip:alice@pc33.atlanta.example.com>\n"
-        "Content-Length: 0\n\n");
-}
-
-/* A response to req with a To tag (NULL: none added), a Contact and
- * Record-Route values (raw text after "Record-Route: "), each optional. */
-static siphon_msg *reply(siphon_msg *req, int status, const char *totag,
-                         const char *contact, const char *rr)
-{
-    siphon_msgb *b = siphon_msgb_response_to(req, status, SIPHON_STR_NULL,
-                                             siphon_str_c(totag));
-    if (!b)
-        return NULL;
-    siphon_msg *m = NULL;
-    siphon_perr err;
-    if (rr) {
-        /* several fields: split the text at "\nRecord-Route: " */
-        const char *p = rr;
-        while (p) {
-            const char *nl = strstr(p, "\nRecord-Route: ");
-            size_t len = nl ? (size_t)(nl - p) : strlen(p);
-            siphon_msgb_add(b, SIPHON_STR_LIT("Record-Route"),
-                            siphon_str_make(p, len));
-            p = nl ? nl + 15 : NULL;
-        }
-    }
-    if (contact)
-        siphon_msgb_add(b, SIPHON_STR_LIT("Contact"), siphon_str_c(contact));
-    if (siphon_msgb_finish(b, &m, &err) < 0)
-        unit_fail(__FILE__, __LINE__, "reply: %s", err.text);
-    siphon_msgb_free(b);
-    return m;
-}
-
-/* The idx-th value of a header field by name, or "" when absent. */
-static siphon_str hdr(siphon_msg *m, const char *name, int idx)
-{
-    long i = -1;
-    for (int k = 0; k <= idx; k++) {
-        i = siphon_msg_hdr_next_name(m, name, strlen(name),
-                                     i < 0 ? 0 : (size_t)i + 1);
-        if (i < 0)
-            return SIPHON_STR_LIT("");
-    }
-    return siphon_msg_hdr_at(m, (size_t)i)->value;
-}
-
-/* ---- helpers: the set and its events on a virtual clock ----------------- */
-
-typedef struct dev {
-    siphon_dialog_event_type type;
-    siphon_dialog *dialog; /* identity only: may be freed */
-    siphon_msg *msg;       /* owned by the recorder */
-    siphon_str next_hop;   /* into msg */
-    siphon_dialog_state state, prev;
-    siphon_dialog_reason reason;
-    uint64_t at;
-} dev;
-
-typedef struct dctx {
-    siphon_dialog_set *s;
-    dev ev[256];
-    size_t n;
-    char trace[4096];
-} dctx;
-
-static void dctx_init(dctx *c, const siphon_dialog_config *cfg)
-{
-    memset(c, 0, sizeof *c);
-    c->s = siphon_dialog_set_new(cfg);
-    if (!c->s)
-        abort();
-}
-
-static void dctx_drain(dctx *c, uint64_t now)
-{
-    siphon_dialog_event e;
-    while (siphon_dialog_poll(c->s, &e)) {
-        if (c->n == sizeof c->ev / sizeof c->ev[0]) {
-            siphon_msg_unref(e.msg);
-            continue;
-        }
-        dev *d = &c->ev[c->n++];
-        d->type = e.type;
-        d->dialog = e.dialog;
-        d->msg = e.msg;
-        d->next_hop = e.next_hop;
-        d->state = e.state;
-        d->prev = e.prev;
-        d->reason = e.reason;
-        d->at = now;
-    }
-}
-
-/* Fire the timers up to until at their deadlines, draining after each. */
-static void dctx_run(dctx *c, uint64_t until)
-{
-    for (;;) {
-        uint64_t t = siphon_dialog_next_deadline(c->s);
-        if (t > until)
-            break;
-        CHECK(siphon_dialog_tick(c->s, t) >= 1);
-        dctx_drain(c, t);
-    }
-}
-
-static void dctx_clear(dctx *c)
-{
-    for (size_t i = 0; i < c->n; i++)
-        siphon_msg_unref(c->ev[i].msg);
-    c->n = 0;
-}
-
-static void dctx_free(dctx *c)
-{
-    dctx_drain(c, 0);
-    dctx_clear(c);
-    siphon_dialog_set_free(c->s);
-}
-
-/* "CREATED(EARLY)@0 SEND(200)@500 STATE(EARLY>CONFIRMED)@0 ..." */
-static const char *dctx_trace(dctx *c)
-{
-    size_t o = 0;
-    c->trace[0] = '\0';
-    for (size_t i = 0; i < c->n && o < sizeof c->trace - 64; i++) {
-        const dev *d = &c->ev[i];
-        char what[64] = "";
-        switch (d->type) {
-        case SIPHON_DIALOG_EV_SEND:
-            if (siphon_msg_is_request(d->msg)) {
-                siphon_str m = siphon_msg_method(d->msg);
-                snprintf(what, sizeof what, "%.*s", (int)m.len, m.p);
-            } else {
-                snprintf(what, sizeof what, "%d", siphon_msg_status(d->msg));
-            }
-            break;
-        case SIPHON_DIALOG_EV_CREATED:
-            snprintf(what, sizeof what, "%s",
-                     siphon_dialog_state_name(d->state));
-            break;
-        case SIPHON_DIALOG_EV_STATE:
-            snprintf(what, sizeof what, "%s>%s",
-                     siphon_dialog_state_name(d->prev),
-                     siphon_dialog_state_name(d->state));
-            break;
-        case SIPHON_DIALOG_EV_TERMINATED:
-            snprintf(what, sizeof what, "%s",
-                     siphon_dialog_reason_name(d->reason));
-            break;
-        default:
-            break;
-        }
-        o += (size_t)snprintf(c->trace + o, sizeof c->trace - o, "%s%s%s%s%s@%llu",
-                              o ? " " : "", siphon_dialog_event_name(d->type),
-                              what[0] ? "(" : "", what, what[0] ? ")" : "",
-                              (unsigned long long)d->at);
-    }
-    return c->trace;
-}
-
-#define CHECK_TRACE(c, want) CHECK_STR(siphon_str_c(dctx_trace(c)), want)
 
 /* ---- UAC: creation, forking, rejection ---------------------------------- */
 
@@ -243,12 +15,12 @@ UNIT_TEST(dialog_uac_early_then_confirmed)
 {
     dctx c;
     dctx_init(&c, NULL);
-    siphon_msg *inv = uac_invite("sip:bob@biloxi.example.com");
-    siphon_msg *r180 = reply(inv, 180, "t1", "<sip:bob@192.0.2.4>",
-                             "<sip:p1.example.com;lr>, <sip:p2.example.com;lr>");
-    siphon_msg *r200 = reply(inv, 200, "t1", "<sip:bob@192.0.2.5>",
-                             "<sip:p3.example.com;lr>\n"
-                             "Record-Route: <sip:p4.example.com;lr>");
+    siphon_msg *inv = uac_invite(BOB_URI);
+    siphon_msg *r180 = dlg_reply(inv, 180, "t1", "<sip:bob@192.0.2.4>",
+                                 "<sip:p1.example.com;lr>, <sip:p2.example.com;lr>");
+    siphon_msg *r200 = dlg_reply(inv, 200, "t1", "<sip:bob@192.0.2.5>",
+                                 "<sip:p3.example.com;lr>\n"
+                                 "Record-Route: <sip:p4.example.com;lr>");
     siphon_dialog *d = NULL;
     CHECK_INT(siphon_dialog_receive_response(c.s, inv, r180, 0, &d),
               SIPHON_DIALOG_MATCHED);
@@ -256,23 +28,12 @@ UNIT_TEST(dialog_uac_early_then_confirmed)
     CHECK(d != NULL);
     if (!d)
         goto out;
-    CHECK_INT(siphon_dialog_state_of(d), SIPHON_DIALOG_EARLY);
-    CHECK_INT(siphon_dialog_role_of(d), SIPHON_DIALOG_UAC);
     CHECK_STR(siphon_dialog_call_id(d), CALLID);
-    CHECK_STR(siphon_dialog_local_tag(d), "1928301774");
-    CHECK_STR(siphon_dialog_remote_tag(d), "t1");
     /* §12.1.2: Record-Route reversed. */
-    CHECK_INT(siphon_dialog_route_count(d), 2);
-    CHECK_STR(siphon_dialog_route(d, 0), "<sip:p2.example.com;lr>");
-    CHECK_STR(siphon_dialog_route(d, 1), "<sip:p1.example.com;lr>");
-    CHECK_STR(siphon_dialog_remote_target(d), "sip:bob@192.0.2.4");
+    check_new_early(d, SIPHON_DIALOG_UAC, "1928301774", "t1",
+                    "sip:bob@192.0.2.4");
     CHECK_STR(siphon_dialog_local_contact(d),
               "<sip:alice@pc33.atlanta.example.com>");
-    bool has;
-    CHECK_INT(siphon_dialog_local_cseq(d, &has), 314159);
-    CHECK(has);
-    siphon_dialog_remote_cseq(d, &has);
-    CHECK(!has);
     CHECK(!siphon_dialog_secure(d));
     /* A second 180 of the same dialog changes nothing. */
     siphon_dialog *d2 = NULL;
@@ -293,12 +54,9 @@ UNIT_TEST(dialog_uac_early_then_confirmed)
     /* Once confirmed the route set never changes: a re-INVITE's 2xx with
      * another Record-Route leaves it. */
     siphon_msg *reinv = NULL;
-    CHECK_INT(siphon_dialog_request(c.s, d, SIPHON_STR_LIT("INVITE"),
-                                    SIPHON_STR_NULL, SIPHON_STR_NULL, 30,
-                                    &reinv, NULL),
-              0);
-    siphon_msg *re200 = reinv ? reply(reinv, 200, NULL, "<sip:bob@192.0.2.6>",
-                                      "<sip:evil.example.com;lr>")
+    CHECK_INT(dctx_request(&c, d, "INVITE", 30, &reinv, NULL), 0);
+    siphon_msg *re200 = reinv ? dlg_reply(reinv, 200, NULL, "<sip:bob@192.0.2.6>",
+                                          "<sip:evil.example.com;lr>")
                               : NULL;
     if (re200) {
         CHECK_INT(siphon_dialog_receive_response(c.s, reinv, re200, 40, &d2),
@@ -312,10 +70,7 @@ UNIT_TEST(dialog_uac_early_then_confirmed)
     siphon_msg_unref(reinv);
     siphon_msg_unref(re200);
 out:
-    siphon_msg_unref(inv);
-    siphon_msg_unref(r180);
-    siphon_msg_unref(r200);
-    dctx_free(&c);
+    DCTX_DONE(&c, inv, r180, r200);
 }
 
 UNIT_TEST(dialog_uac_secure_and_tagless)
@@ -325,8 +80,8 @@ UNIT_TEST(dialog_uac_secure_and_tagless)
     siphon_msg *inv = uac_invite("sips:bob@biloxi.example.com");
     /* §12.1.2: a 2xx without To tag makes a dialog with a null remote
      * tag; a 1xx without one makes none. */
-    siphon_msg *r180 = reply(inv, 180, NULL, "<sips:bob@192.0.2.4>", NULL);
-    siphon_msg *r200 = reply(inv, 200, NULL, "<sips:bob@192.0.2.4>", NULL);
+    siphon_msg *r180 = dlg_reply(inv, 180, NULL, "<sips:bob@192.0.2.4>", NULL);
+    siphon_msg *r200 = dlg_reply(inv, 200, NULL, "<sips:bob@192.0.2.4>", NULL);
     siphon_dialog *d = NULL;
     CHECK_INT(siphon_dialog_receive_response(c.s, inv, r180, 0, &d),
               SIPHON_DIALOG_NONE);
@@ -338,21 +93,18 @@ UNIT_TEST(dialog_uac_secure_and_tagless)
         CHECK_STR(siphon_dialog_remote_tag(d), "");
         CHECK_INT(siphon_dialog_route_count(d), 0);
     }
-    siphon_msg_unref(inv);
-    siphon_msg_unref(r180);
-    siphon_msg_unref(r200);
-    dctx_free(&c);
+    DCTX_DONE(&c, inv, r180, r200);
 }
 
 UNIT_TEST(dialog_uac_forked)
 {
     dctx c;
     dctx_init(&c, NULL);
-    siphon_msg *inv = uac_invite("sip:bob@biloxi.example.com");
-    siphon_msg *a180 = reply(inv, 180, "ta", "<sip:bob@a.example.com>", NULL);
-    siphon_msg *b180 = reply(inv, 180, "tb", "<sip:bob@b.example.com>", NULL);
-    siphon_msg *b200 = reply(inv, 200, "tb", "<sip:bob@b.example.com>", NULL);
-    siphon_msg *c200 = reply(inv, 200, "tc", "<sip:bob@c.example.com>", NULL);
+    siphon_msg *inv = uac_invite(BOB_URI);
+    siphon_msg *a180 = dlg_reply(inv, 180, "ta", "<sip:bob@a.example.com>", NULL);
+    siphon_msg *b180 = dlg_reply(inv, 180, "tb", "<sip:bob@b.example.com>", NULL);
+    siphon_msg *b200 = dlg_reply(inv, 200, "tb", "<sip:bob@b.example.com>", NULL);
+    siphon_msg *c200 = dlg_reply(inv, 200, "tc", "<sip:bob@c.example.com>", NULL);
     siphon_dialog *da = NULL, *db = NULL, *dc = NULL, *x = NULL;
     CHECK_INT(siphon_dialog_receive_response(c.s, inv, a180, 0, &da), 1);
     CHECK_INT(siphon_dialog_receive_response(c.s, inv, b180, 5, &db), 1);
@@ -373,14 +125,8 @@ UNIT_TEST(dialog_uac_forked)
     if (dc) {
         CHECK_INT(siphon_dialog_state_of(dc), SIPHON_DIALOG_CONFIRMED);
         siphon_msg *ack = NULL, *bye = NULL;
-        CHECK_INT(siphon_dialog_request(c.s, dc, SIPHON_STR_LIT("ACK"),
-                                        SIPHON_STR_NULL, SIPHON_STR_NULL, 16,
-                                        &ack, NULL),
-                  0);
-        CHECK_INT(siphon_dialog_request(c.s, dc, SIPHON_STR_LIT("BYE"),
-                                        SIPHON_STR_NULL, SIPHON_STR_NULL, 16,
-                                        &bye, NULL),
-                  0);
+        CHECK_INT(dctx_request(&c, dc, "ACK", 16, &ack, NULL), 0);
+        CHECK_INT(dctx_request(&c, dc, "BYE", 16, &bye, NULL), 0);
         if (bye) {
             CHECK_STR(siphon_msg_ruri_str(bye), "sip:bob@c.example.com");
             CHECK(siphon_msg_cseq(bye)->num == 314160);
@@ -395,22 +141,17 @@ UNIT_TEST(dialog_uac_forked)
     CHECK_TRACE(&c, "CREATED(EARLY)@32010 CREATED(EARLY)@32010 "
                     "STATE(EARLY>CONFIRMED)@32010 CREATED(CONFIRMED)@32010 "
                     "TERMINATED(BYE_SENT)@32010 TERMINATED(UNCONFIRMED)@32010");
-    siphon_msg_unref(inv);
-    siphon_msg_unref(a180);
-    siphon_msg_unref(b180);
-    siphon_msg_unref(b200);
-    siphon_msg_unref(c200);
-    dctx_free(&c);
+    DCTX_DONE(&c, inv, a180, b180, b200, c200);
 }
 
 UNIT_TEST(dialog_uac_rejected_ends_early)
 {
     dctx c;
     dctx_init(&c, NULL);
-    siphon_msg *inv = uac_invite("sip:bob@biloxi.example.com");
-    siphon_msg *a180 = reply(inv, 180, "ta", "<sip:bob@a.example.com>", NULL);
-    siphon_msg *b183 = reply(inv, 183, "tb", "<sip:bob@b.example.com>", NULL);
-    siphon_msg *r486 = reply(inv, 486, "tz", NULL, NULL);
+    siphon_msg *inv = uac_invite(BOB_URI);
+    siphon_msg *a180 = dlg_reply(inv, 180, "ta", "<sip:bob@a.example.com>", NULL);
+    siphon_msg *b183 = dlg_reply(inv, 183, "tb", "<sip:bob@b.example.com>", NULL);
+    siphon_msg *r486 = dlg_reply(inv, 486, "tz", NULL, NULL);
     CHECK_INT(siphon_dialog_receive_response(c.s, inv, a180, 0, NULL), 1);
     CHECK_INT(siphon_dialog_receive_response(c.s, inv, b183, 0, NULL), 1);
     CHECK_INT(siphon_dialog_count(c.s), 2);
@@ -427,11 +168,7 @@ UNIT_TEST(dialog_uac_rejected_ends_early)
     /* Nothing left to reject. */
     CHECK_INT(siphon_dialog_receive_response(c.s, inv, r486, 100, &d),
               SIPHON_DIALOG_NONE);
-    siphon_msg_unref(inv);
-    siphon_msg_unref(a180);
-    siphon_msg_unref(b183);
-    siphon_msg_unref(r486);
-    dctx_free(&c);
+    DCTX_DONE(&c, inv, a180, b183, r486);
 }
 
 /* ---- UAC: ACK, re-ACK, requests within the dialog ----------------------- */
@@ -439,12 +176,10 @@ UNIT_TEST(dialog_uac_rejected_ends_early)
 UNIT_TEST(dialog_uac_ack_and_reack)
 {
     dctx c;
-    dctx_init(&c, NULL);
-    siphon_msg *inv = uac_invite("sip:bob@biloxi.example.com");
-    siphon_msg *r200 = reply(inv, 200, "t1", "<sip:bob@192.0.2.4>",
-                             "<sip:p1.example.com;lr>, <sip:p2.example.com;lr>");
-    siphon_dialog *d = NULL;
-    CHECK_INT(siphon_dialog_receive_response(c.s, inv, r200, 0, &d), 1);
+    siphon_msg *inv, *r200;
+    siphon_dialog *d = uac_confirmed(
+        &c, &inv, &r200, "<sip:bob@192.0.2.4>",
+        "<sip:p1.example.com;lr>, <sip:p2.example.com;lr>");
     if (!d)
         goto out;
     /* Before the TU built its ACK, a retransmission is the TU's. */
@@ -463,12 +198,12 @@ UNIT_TEST(dialog_uac_ack_and_reack)
     CHECK(siphon_msg_cseq(ack)->num == 314159);
     CHECK_STR(siphon_msg_cseq(ack)->method, "ACK");
     CHECK_STR(hop, "sip:p2.example.com;lr");
-    CHECK_STR(hdr(ack, "Route", 0), "<sip:p2.example.com;lr>");
-    CHECK_STR(hdr(ack, "Route", 1), "<sip:p1.example.com;lr>");
-    CHECK_STR(hdr(ack, "To", 0), "Bob <sip:bob@biloxi.example.com>;tag=t1");
-    CHECK_STR(hdr(ack, "From", 0),
+    CHECK_STR(dlg_hdr(ack, "Route", 0), "<sip:p2.example.com;lr>");
+    CHECK_STR(dlg_hdr(ack, "Route", 1), "<sip:p1.example.com;lr>");
+    CHECK_STR(dlg_hdr(ack, "To", 0), "Bob <sip:bob@biloxi.example.com>;tag=t1");
+    CHECK_STR(dlg_hdr(ack, "From", 0),
               "Alice <sip:alice@atlanta.example.com>;tag=1928301774");
-    CHECK_STR(hdr(ack, "Contact", 0), "");
+    CHECK_STR(dlg_hdr(ack, "Contact", 0), "");
     CHECK_STR(siphon_msg_body(ack), "v=0\r\n");
     CHECK(siphon_dialog_ack(d) == ack);
     /* The ACK takes no new CSeq number. */
@@ -488,20 +223,16 @@ UNIT_TEST(dialog_uac_ack_and_reack)
         }
     siphon_msg_unref(ack);
 out:
-    siphon_msg_unref(inv);
-    siphon_msg_unref(r200);
-    dctx_free(&c);
+    DCTX_DONE(&c, inv, r200);
 }
 
 UNIT_TEST(dialog_uac_requests_cseq_routes)
 {
     dctx c;
-    dctx_init(&c, NULL);
-    siphon_msg *inv = uac_invite("sip:bob@biloxi.example.com");
-    siphon_msg *r200 = reply(inv, 200, "t1", "<sip:bob@192.0.2.4;transport=tcp>",
-                             "<sip:p1.example.com;lr>");
-    siphon_dialog *d = NULL;
-    CHECK_INT(siphon_dialog_receive_response(c.s, inv, r200, 0, &d), 1);
+    siphon_msg *inv, *r200;
+    siphon_dialog *d =
+        uac_confirmed(&c, &inv, &r200, "<sip:bob@192.0.2.4;transport=tcp>",
+                      "<sip:p1.example.com;lr>");
     if (!d)
         goto out;
     static const char *const methods[] = {"INFO", "UPDATE", "MESSAGE",
@@ -511,21 +242,15 @@ UNIT_TEST(dialog_uac_requests_cseq_routes)
     for (size_t i = 0; i < 6; i++) {
         siphon_msg *m = NULL;
         siphon_str hop;
-        CHECK_INT(siphon_dialog_request(c.s, d, siphon_str_c(methods[i]),
-                                        SIPHON_STR_NULL, SIPHON_STR_NULL, 10,
-                                        &m, &hop),
-                  0);
+        CHECK_INT(dctx_request(&c, d, methods[i], 10, &m, &hop), 0);
         if (!m)
             continue;
         if (i == 3) {
             /* ACK needs the 2xx of the re-INVITE first. */
             siphon_msg *a = NULL;
-            CHECK_INT(siphon_dialog_request(c.s, d, SIPHON_STR_LIT("ACK"),
-                                            SIPHON_STR_NULL, SIPHON_STR_NULL,
-                                            10, &a, NULL),
-                      SIPHON_ESTATE);
-            siphon_msg *ok = reply(m, 200, NULL,
-                                   "<sip:bob@192.0.2.4;transport=tcp>", NULL);
+            CHECK_INT(dctx_request(&c, d, "ACK", 10, &a, NULL), SIPHON_ESTATE);
+            siphon_msg *ok = dlg_reply(m, 200, NULL,
+                                       "<sip:bob@192.0.2.4;transport=tcp>", NULL);
             CHECK_INT(siphon_dialog_receive_response(c.s, m, ok, 10, NULL),
                       SIPHON_DIALOG_MATCHED);
             siphon_msg_unref(ok);
@@ -534,14 +259,14 @@ UNIT_TEST(dialog_uac_requests_cseq_routes)
         CHECK_STR(siphon_msg_ruri_str(m), "sip:bob@192.0.2.4;transport=tcp");
         CHECK(siphon_msg_cseq(m)->num == cseqs[i]);
         CHECK_STR(siphon_msg_cseq(m)->method, methods[i]);
-        CHECK_STR(hdr(m, "Max-Forwards", 0), "70");
-        CHECK_STR(hdr(m, "Route", 0), "<sip:p1.example.com;lr>");
-        CHECK_STR(hdr(m, "Call-ID", 0), CALLID);
+        CHECK_STR(dlg_hdr(m, "Max-Forwards", 0), "70");
+        CHECK_STR(dlg_hdr(m, "Route", 0), "<sip:p1.example.com;lr>");
+        CHECK_STR(dlg_hdr(m, "Call-ID", 0), CALLID);
         CHECK_STR(hop, "sip:p1.example.com;lr");
-        CHECK_STR(hdr(m, "Via", 0), "");
+        CHECK_STR(dlg_hdr(m, "Via", 0), "");
         /* Contact only on target refresh requests. */
         bool refresh = i == 1 || i == 3;
-        CHECK_STR(hdr(m, "Contact", 0),
+        CHECK_STR(dlg_hdr(m, "Contact", 0),
                   refresh ? "<sip:alice@pc33.atlanta.example.com>" : "");
         siphon_msg_unref(m);
     }
@@ -549,15 +274,10 @@ UNIT_TEST(dialog_uac_requests_cseq_routes)
     CHECK_INT(siphon_dialog_state_of(d), SIPHON_DIALOG_TERMINATED);
     CHECK_INT(siphon_dialog_reason_of(d), SIPHON_DIALOG_REASON_BYE_SENT);
     siphon_msg *m = NULL;
-    CHECK_INT(siphon_dialog_request(c.s, d, SIPHON_STR_LIT("INFO"),
-                                    SIPHON_STR_NULL, SIPHON_STR_NULL, 10, &m,
-                                    NULL),
-              SIPHON_ESTATE);
+    CHECK_INT(dctx_request(&c, d, "INFO", 10, &m, NULL), SIPHON_ESTATE);
     CHECK_INT(siphon_dialog_count(c.s), 0);
 out:
-    siphon_msg_unref(inv);
-    siphon_msg_unref(r200);
-    dctx_free(&c);
+    DCTX_DONE(&c, inv, r200);
 }
 
 UNIT_TEST(dialog_strict_router)
@@ -566,55 +286,41 @@ UNIT_TEST(dialog_strict_router)
      * that route (parameters not allowed there stripped), the rest of
      * the set follows in Route, and the remote target goes last. */
     dctx c;
-    dctx_init(&c, NULL);
-    siphon_msg *inv = uac_invite("sip:bob@biloxi.example.com");
+    siphon_msg *inv, *r200;
     /* Reversed on the UAC side: the strict router is the last one. */
-    siphon_msg *r200 = reply(inv, 200, "t1",
-                             "<sip:bob@bobpc.example.com?Subject=hi>",
-                             "<sip:p3.example.com;lr>, <sip:p2.example.com;lr>, "
-                             "<sip:p1.example.com;method=INVITE;maddr=10.0.0.1>");
-    siphon_dialog *d = NULL;
-    CHECK_INT(siphon_dialog_receive_response(c.s, inv, r200, 0, &d), 1);
+    siphon_dialog *d = uac_confirmed(
+        &c, &inv, &r200, "<sip:bob@bobpc.example.com?Subject=hi>",
+        "<sip:p3.example.com;lr>, <sip:p2.example.com;lr>, "
+        "<sip:p1.example.com;method=INVITE;maddr=10.0.0.1>");
     siphon_msg *m = NULL;
     siphon_str hop = SIPHON_STR_NULL;
     if (d)
-        CHECK_INT(siphon_dialog_request(c.s, d, SIPHON_STR_LIT("INFO"),
-                                        SIPHON_STR_NULL, SIPHON_STR_NULL, 0,
-                                        &m, &hop),
-                  0);
+        CHECK_INT(dctx_request(&c, d, "INFO", 0, &m, &hop), 0);
     if (m) {
         CHECK_STR(siphon_msg_ruri_str(m), "sip:p1.example.com;maddr=10.0.0.1");
-        CHECK_STR(hdr(m, "Route", 0), "<sip:p2.example.com;lr>");
-        CHECK_STR(hdr(m, "Route", 1), "<sip:p3.example.com;lr>");
-        CHECK_STR(hdr(m, "Route", 2), "<sip:bob@bobpc.example.com?Subject=hi>");
-        CHECK_STR(hdr(m, "Route", 3), "");
+        CHECK_STR(dlg_hdr(m, "Route", 0), "<sip:p2.example.com;lr>");
+        CHECK_STR(dlg_hdr(m, "Route", 1), "<sip:p3.example.com;lr>");
+        CHECK_STR(dlg_hdr(m, "Route", 2), "<sip:bob@bobpc.example.com?Subject=hi>");
+        CHECK_STR(dlg_hdr(m, "Route", 3), "");
         CHECK_STR(hop, "sip:p1.example.com;maddr=10.0.0.1");
     }
     siphon_msg_unref(m);
     /* Loose routing, no headers in the Request-URI either. */
     siphon_msg *inv2 = uac_invite2("sip:bob@biloxi.example.com", "c2@x");
-    siphon_msg *r2 = reply(inv2, 200, "t1",
-                           "<sip:bob@bobpc.example.com;method=BYE?Subject=hi>",
-                           NULL);
+    siphon_msg *r2 = dlg_reply(inv2, 200, "t1",
+                               "<sip:bob@bobpc.example.com;method=BYE?Subject=hi>",
+                               NULL);
     d = NULL;
     m = NULL;
     CHECK_INT(siphon_dialog_receive_response(c.s, inv2, r2, 0, &d), 1);
     if (d)
-        CHECK_INT(siphon_dialog_request(c.s, d, SIPHON_STR_LIT("INFO"),
-                                        SIPHON_STR_NULL, SIPHON_STR_NULL, 0,
-                                        &m, &hop),
-                  0);
+        CHECK_INT(dctx_request(&c, d, "INFO", 0, &m, &hop), 0);
     if (m) {
         CHECK_STR(siphon_msg_ruri_str(m), "sip:bob@bobpc.example.com");
         CHECK_STR(hop, "sip:bob@bobpc.example.com");
-        CHECK_STR(hdr(m, "Route", 0), "");
+        CHECK_STR(dlg_hdr(m, "Route", 0), "");
     }
-    siphon_msg_unref(m);
-    siphon_msg_unref(inv);
-    siphon_msg_unref(r200);
-    siphon_msg_unref(inv2);
-    siphon_msg_unref(r2);
-    dctx_free(&c);
+    DCTX_DONE(&c, m, inv, r200, inv2, r2);
 }
 
 UNIT_TEST(dialog_uac_in_dialog_failures)
@@ -625,19 +331,15 @@ UNIT_TEST(dialog_uac_in_dialog_failures)
     static const char *const want[] = {"GONE", "TIMEOUT", "TIMEOUT", NULL};
     for (size_t k = 0; k < 4; k++) {
         dctx c;
-        dctx_init(&c, NULL);
-        siphon_msg *inv = uac_invite("sip:bob@biloxi.example.com");
-        siphon_msg *r200 = reply(inv, 200, "t1", "<sip:bob@192.0.2.4>", NULL);
-        siphon_dialog *d = NULL, *x = NULL;
+        siphon_msg *inv, *r200;
+        siphon_dialog *d = uac_confirmed(&c, &inv, &r200,
+                                         "<sip:bob@192.0.2.4>", NULL);
+        siphon_dialog *x = NULL;
         siphon_msg *info = NULL, *fail = NULL;
-        CHECK_INT(siphon_dialog_receive_response(c.s, inv, r200, 0, &d), 1);
         if (d)
-            CHECK_INT(siphon_dialog_request(c.s, d, SIPHON_STR_LIT("INFO"),
-                                            SIPHON_STR_NULL, SIPHON_STR_NULL,
-                                            0, &info, NULL),
-                      0);
+            CHECK_INT(dctx_request(&c, d, "INFO", 0, &info, NULL), 0);
         if (info && statuses[k]) {
-            fail = reply(info, statuses[k], NULL, NULL, NULL);
+            fail = dlg_reply(info, statuses[k], NULL, NULL, NULL);
             CHECK_INT(siphon_dialog_receive_response(c.s, info, fail, 5, &x),
                       SIPHON_DIALOG_MATCHED);
             CHECK(x == d);
@@ -659,43 +361,12 @@ UNIT_TEST(dialog_uac_in_dialog_failures)
                 CHECK_INT(siphon_dialog_state_of(d), SIPHON_DIALOG_CONFIRMED);
             }
         }
-        siphon_msg_unref(info);
-        siphon_msg_unref(fail);
-        siphon_msg_unref(inv);
-        siphon_msg_unref(r200);
-        dctx_free(&c);
+        DCTX_DONE(&c, info, fail, inv, r200);
     }
 }
 
 /* ---- UAS: creation, requests received ---------------------------------- */
 
-/* Bob answers with status and tag "bt", his Contact. */
-static siphon_msg *uas_reply(siphon_msg *inv, int status)
-{
-    return reply(inv, status, "bt", "<sip:bob@192.0.2.4>", NULL);
-}
-
-/* A request from Alice within the dialog: method, CSeq, To tag, Contact. */
-static siphon_msg *alice_req(const char *method, unsigned cseq,
-                             const char *totag, const char *contact)
-{
-    char t[2048];
-    snprintf(t, sizeof t,
-             "%s sip:bob@192.0.2.4 SIP/2.0\n"
-             "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK%s%u\n"
-             "Max-Forwards: 70\n"
-             "Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\n"
-             "To: Bob <sip:bob@biloxi.example.com>;tag=%s\n"
-             "From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\n"
-             "Call-ID: " CALLID "\n"
-             "CSeq: %u %s\n"
-             "%s%s%s"
-             "Content-Length: 0\n\n",
-             method, method, cseq, totag, cseq, method,
-             contact ? "Contact: " : "", contact ? contact : "",
-             contact ? "\n" : "");
-    return dparse(t);
-}
 
 UNIT_TEST(dialog_uas_create_and_requests)
 {
@@ -708,27 +379,14 @@ UNIT_TEST(dialog_uas_create_and_requests)
               SIPHON_DIALOG_MATCHED);
     if (!d)
         goto out;
-    CHECK_INT(siphon_dialog_state_of(d), SIPHON_DIALOG_EARLY);
-    CHECK_INT(siphon_dialog_role_of(d), SIPHON_DIALOG_UAS);
-    CHECK_STR(siphon_dialog_local_tag(d), "bt");
-    CHECK_STR(siphon_dialog_remote_tag(d), "1928301774");
     /* §12.1.1: Record-Route as received, Contact of the request, remote
      * CSeq of the request, local CSeq empty. */
-    CHECK_INT(siphon_dialog_route_count(d), 2);
-    CHECK_STR(siphon_dialog_route(d, 0), "<sip:p2.example.com;lr>");
-    CHECK_STR(siphon_dialog_route(d, 1), "<sip:p1.example.com;lr>");
-    CHECK_STR(siphon_dialog_remote_target(d), "sip:alice@pc33.atlanta.example.com");
+    check_new_early(d, SIPHON_DIALOG_UAS, "bt", "1928301774",
+                    "sip:alice@pc33.atlanta.example.com");
     bool has;
-    CHECK_INT(siphon_dialog_remote_cseq(d, &has), 314159);
-    CHECK(has);
-    siphon_dialog_local_cseq(d, &has);
-    CHECK(!has);
     /* §15: the callee may not BYE an early dialog. */
     siphon_msg *m = NULL;
-    CHECK_INT(siphon_dialog_request(c.s, d, SIPHON_STR_LIT("BYE"),
-                                    SIPHON_STR_NULL, SIPHON_STR_NULL, 0, &m,
-                                    NULL),
-              SIPHON_ESTATE);
+    CHECK_INT(dctx_request(&c, d, "BYE", 0, &m, NULL), SIPHON_ESTATE);
     CHECK_INT(siphon_dialog_uas_respond(c.s, inv, r200, 100, &x), 1);
     CHECK(x == d);
     CHECK_INT(siphon_dialog_state_of(d), SIPHON_DIALOG_CONFIRMED);
@@ -742,27 +400,21 @@ UNIT_TEST(dialog_uas_create_and_requests)
     /* Bob's own request: From his To with tag, To Alice's From, Route as
      * received, Request-URI her Contact, a fresh CSeq. */
     siphon_str hop;
-    CHECK_INT(siphon_dialog_request(c.s, d, SIPHON_STR_LIT("INFO"),
-                                    SIPHON_STR_NULL, SIPHON_STR_NULL, 300, &m,
-                                    &hop),
-              0);
+    CHECK_INT(dctx_request(&c, d, "INFO", 300, &m, &hop), 0);
     if (m) {
         CHECK_STR(siphon_msg_ruri_str(m), "sip:alice@pc33.atlanta.example.com");
-        CHECK_STR(hdr(m, "From", 0), "Bob <sip:bob@biloxi.example.com>;tag=bt");
-        CHECK_STR(hdr(m, "To", 0),
+        CHECK_STR(dlg_hdr(m, "From", 0), "Bob <sip:bob@biloxi.example.com>;tag=bt");
+        CHECK_STR(dlg_hdr(m, "To", 0),
                   "Alice <sip:alice@atlanta.example.com>;tag=1928301774");
-        CHECK_STR(hdr(m, "Route", 0), "<sip:p2.example.com;lr>");
-        CHECK_STR(hdr(m, "Route", 1), "<sip:p1.example.com;lr>");
+        CHECK_STR(dlg_hdr(m, "Route", 0), "<sip:p2.example.com;lr>");
+        CHECK_STR(dlg_hdr(m, "Route", 1), "<sip:p1.example.com;lr>");
         CHECK_STR(hop, "sip:p2.example.com;lr");
         uint32_t first = siphon_msg_cseq(m)->num;
         CHECK(first >= 1 && first < 0x80000000u);
         CHECK_INT(siphon_dialog_local_cseq(d, &has), first);
         siphon_msg_unref(m);
         m = NULL;
-        CHECK_INT(siphon_dialog_request(c.s, d, SIPHON_STR_LIT("INFO"),
-                                        SIPHON_STR_NULL, SIPHON_STR_NULL, 300,
-                                        &m, NULL),
-                  0);
+        CHECK_INT(dctx_request(&c, d, "INFO", 300, &m, NULL), 0);
         if (m)
             CHECK(siphon_msg_cseq(m)->num == first + 1);
         siphon_msg_unref(m);
@@ -820,19 +472,9 @@ UNIT_TEST(dialog_uas_create_and_requests)
     /* Gone: the BYE again would get a 481. */
     CHECK_INT(siphon_dialog_receive_request(c.s, bye, 800, &x, &resp),
               SIPHON_DIALOG_REJECT);
-    siphon_msg_unref(resp);
-    siphon_msg_unref(ack);
-    siphon_msg_unref(reinv);
-    siphon_msg_unref(old);
-    siphon_msg_unref(unk);
-    siphon_msg_unref(unkack);
-    siphon_msg_unref(cancel);
-    siphon_msg_unref(bye);
+    DLG_UNREF(resp, ack, reinv, old, unk, unkack, cancel, bye);
 out:
-    siphon_msg_unref(inv);
-    siphon_msg_unref(r180);
-    siphon_msg_unref(r200);
-    dctx_free(&c);
+    DCTX_DONE(&c, inv, r180, r200);
 }
 
 UNIT_TEST(dialog_uas_rejected)
@@ -847,10 +489,7 @@ UNIT_TEST(dialog_uas_rejected)
     CHECK_INT(siphon_dialog_count(c.s), 0);
     dctx_drain(&c, 10);
     CHECK_TRACE(&c, "CREATED(EARLY)@10 TERMINATED(REJECTED)@10");
-    siphon_msg_unref(inv);
-    siphon_msg_unref(r180);
-    siphon_msg_unref(r486);
-    dctx_free(&c);
+    DCTX_DONE(&c, inv, r180, r486);
 }
 
 /* ---- UAS: §13.3.1.4 on a virtual clock ---------------------------------- */
@@ -860,14 +499,10 @@ UNIT_TEST(dialog_uas_2xx_retransmit_until_ack)
     /* T1 = 500, T2 = 4000: resend at 0.5, 1.5, 3.5, 7.5, 11.5 s ...;
      * the ACK at 9 s stops it. */
     dctx c;
-    dctx_init(&c, NULL);
-    siphon_msg *inv = uas_invite();
-    siphon_msg *r200 = uas_reply(inv, 200);
+    siphon_msg *inv, *r200;
+    siphon_dialog *d = uas_confirmed(&c, NULL, &inv, &r200, 0);
     siphon_msg *ack = alice_req("ACK", 314159, "bt", NULL);
     siphon_msg *ack_other = alice_req("ACK", 314158, "bt", NULL);
-    siphon_dialog *d = NULL;
-    CHECK_INT(siphon_dialog_uas_respond(c.s, inv, r200, 0, &d), 1);
-    dctx_drain(&c, 0);
     CHECK_INT(siphon_dialog_next_deadline(c.s), 500);
     dctx_run(&c, 8000);
     /* An ACK for another CSeq is not ours. */
@@ -889,34 +524,19 @@ UNIT_TEST(dialog_uas_2xx_retransmit_until_ack)
     /* Now the callee may BYE. */
     siphon_msg *bye = NULL;
     if (d)
-        CHECK_INT(siphon_dialog_request(c.s, d, SIPHON_STR_LIT("BYE"),
-                                        SIPHON_STR_NULL, SIPHON_STR_NULL,
-                                        100000, &bye, NULL),
-                  0);
-    siphon_msg_unref(bye);
-    siphon_msg_unref(inv);
-    siphon_msg_unref(r200);
-    siphon_msg_unref(ack);
-    siphon_msg_unref(ack_other);
-    dctx_free(&c);
+        CHECK_INT(dctx_request(&c, d, "BYE", 100000, &bye, NULL), 0);
+    DCTX_DONE(&c, bye, inv, r200, ack, ack_other);
 }
 
 UNIT_TEST(dialog_uas_no_ack_bye)
 {
     dctx c;
-    dctx_init(&c, NULL);
-    siphon_msg *inv = uas_invite();
-    siphon_msg *r200 = uas_reply(inv, 200);
-    siphon_dialog *d = NULL;
-    CHECK_INT(siphon_dialog_uas_respond(c.s, inv, r200, 1000, &d), 1);
-    dctx_drain(&c, 1000);
+    siphon_msg *inv, *r200;
+    siphon_dialog *d = uas_confirmed(&c, NULL, &inv, &r200, 1000);
     /* The callee may not BYE before the ACK (§15). */
     siphon_msg *m = NULL;
     if (d)
-        CHECK_INT(siphon_dialog_request(c.s, d, SIPHON_STR_LIT("BYE"),
-                                        SIPHON_STR_NULL, SIPHON_STR_NULL, 1000,
-                                        &m, NULL),
-                  SIPHON_ESTATE);
+        CHECK_INT(dctx_request(&c, d, "BYE", 1000, &m, NULL), SIPHON_ESTATE);
     dctx_run(&c, 100000);
     CHECK_TRACE(&c, "CREATED(CONFIRMED)@1000 SEND(200)@1500 SEND(200)@2500 "
                     "SEND(200)@4500 SEND(200)@8500 SEND(200)@12500 "
@@ -933,15 +553,13 @@ UNIT_TEST(dialog_uas_no_ack_bye)
     if (i >= 0) {
         siphon_msg *bye = c.ev[i].msg;
         CHECK_STR(siphon_msg_ruri_str(bye), "sip:alice@pc33.atlanta.example.com");
-        CHECK_STR(hdr(bye, "To", 0),
+        CHECK_STR(dlg_hdr(bye, "To", 0),
                   "Alice <sip:alice@atlanta.example.com>;tag=1928301774");
-        CHECK_STR(hdr(bye, "From", 0), "Bob <sip:bob@biloxi.example.com>;tag=bt");
+        CHECK_STR(dlg_hdr(bye, "From", 0), "Bob <sip:bob@biloxi.example.com>;tag=bt");
         CHECK_STR(c.ev[i].next_hop, "sip:p2.example.com;lr");
         CHECK_STR(siphon_msg_cseq(bye)->method, "BYE");
     }
-    siphon_msg_unref(inv);
-    siphon_msg_unref(r200);
-    dctx_free(&c);
+    DCTX_DONE(&c, inv, r200);
 }
 
 UNIT_TEST(dialog_uas_reinvite_2xx_retransmit)
@@ -952,17 +570,14 @@ UNIT_TEST(dialog_uas_reinvite_2xx_retransmit)
     cfg.t1_ms = 100;
     cfg.t2_ms = 400;
     dctx c;
-    dctx_init(&c, &cfg);
-    siphon_msg *inv = uas_invite();
-    siphon_msg *r200 = uas_reply(inv, 200);
+    siphon_msg *inv, *r200;
+    uas_confirmed(&c, &cfg, &inv, &r200, 0);
     siphon_msg *ack = alice_req("ACK", 314159, "bt", NULL);
     siphon_msg *reinv = alice_req("INVITE", 314160, "bt", "<sip:a@192.0.2.7>");
-    siphon_msg *re200 = reinv ? reply(reinv, 200, NULL, "<sip:bob@192.0.2.4>",
-                                      NULL)
+    siphon_msg *re200 = reinv ? dlg_reply(reinv, 200, NULL, "<sip:bob@192.0.2.4>",
+                                          NULL)
                               : NULL;
     siphon_msg *reack = alice_req("ACK", 314160, "bt", NULL);
-    CHECK_INT(siphon_dialog_uas_respond(c.s, inv, r200, 0, NULL), 1);
-    dctx_drain(&c, 0);
     CHECK_INT(siphon_dialog_receive_request(c.s, ack, 50, NULL, NULL), 1);
     CHECK_INT(siphon_dialog_receive_request(c.s, reinv, 1000, NULL, NULL), 1);
     CHECK_INT(siphon_dialog_uas_respond(c.s, reinv, re200, 1000, NULL), 1);
@@ -972,13 +587,7 @@ UNIT_TEST(dialog_uas_reinvite_2xx_retransmit)
     CHECK_TRACE(&c, "CREATED(CONFIRMED)@0 SEND(200)@1100 SEND(200)@1300 "
                     "SEND(200)@1700");
     CHECK_INT(siphon_dialog_count(c.s), 1);
-    siphon_msg_unref(inv);
-    siphon_msg_unref(r200);
-    siphon_msg_unref(ack);
-    siphon_msg_unref(reinv);
-    siphon_msg_unref(re200);
-    siphon_msg_unref(reack);
-    dctx_free(&c);
+    DCTX_DONE(&c, inv, r200, ack, reinv, re200, reack);
 }
 
 /* ---- limits, tokens, bad input ------------------------------------------ */
@@ -990,14 +599,14 @@ UNIT_TEST(dialog_limits)
     cfg.max_routes = 1;
     dctx c;
     dctx_init(&c, &cfg);
-    siphon_msg *inv = uac_invite("sip:bob@biloxi.example.com");
-    siphon_msg *a = reply(inv, 180, "ta", "<sip:b@a>", NULL);
-    siphon_msg *b = reply(inv, 180, "tb", "<sip:b@b>", NULL);
-    siphon_msg *cc = reply(inv, 180, "tc", "<sip:b@c>", NULL);
-    siphon_msg *rr2 = reply(inv, 180, "td", "<sip:b@d>",
-                            "<sip:p1;lr>, <sip:p2;lr>");
-    siphon_msg *badc = reply(inv, 180, "te", "<sip:b@[bad>", NULL);
-    siphon_msg *star = reply(inv, 180, "tf", "*", NULL);
+    siphon_msg *inv = uac_invite(BOB_URI);
+    siphon_msg *a = dlg_reply(inv, 180, "ta", "<sip:b@a>", NULL);
+    siphon_msg *b = dlg_reply(inv, 180, "tb", "<sip:b@b>", NULL);
+    siphon_msg *cc = dlg_reply(inv, 180, "tc", "<sip:b@c>", NULL);
+    siphon_msg *rr2 = dlg_reply(inv, 180, "td", "<sip:b@d>",
+                                "<sip:p1;lr>, <sip:p2;lr>");
+    siphon_msg *badc = dlg_reply(inv, 180, "te", "<sip:b@[bad>", NULL);
+    siphon_msg *star = dlg_reply(inv, 180, "tf", "*", NULL);
     siphon_dialog *d = NULL;
     CHECK_INT(siphon_dialog_receive_response(c.s, inv, rr2, 0, &d),
               SIPHON_ETOOBIG);
@@ -1030,13 +639,8 @@ UNIT_TEST(dialog_limits)
     CHECK(d != NULL);
     siphon_msg *m = NULL;
     if (d) {
-        CHECK_INT(siphon_dialog_request(c.s, d, SIPHON_STR_LIT("CANCEL"),
-                                        SIPHON_STR_NULL, SIPHON_STR_NULL, 0,
-                                        &m, NULL),
-                  SIPHON_EINVAL);
-        CHECK_INT(siphon_dialog_request(c.s, d, SIPHON_STR_LIT("BAD METHOD"),
-                                        SIPHON_STR_NULL, SIPHON_STR_NULL, 0,
-                                        &m, NULL),
+        CHECK_INT(dctx_request(&c, d, "CANCEL", 0, &m, NULL), SIPHON_EINVAL);
+        CHECK_INT(dctx_request(&c, d, "BAD METHOD", 0, &m, NULL),
                   SIPHON_EINVAL);
     }
     /* Tokens from the RNG. */
@@ -1050,14 +654,7 @@ UNIT_TEST(dialog_limits)
     CHECK(strncmp(buf, "z9hG4bK", 7) == 0);
     CHECK_INT(siphon_dialog_new_token(c.s, SIPHON_DIALOG_TOKEN_TAG, buf, 16),
               SIPHON_ETOOBIG);
-    siphon_msg_unref(inv);
-    siphon_msg_unref(a);
-    siphon_msg_unref(b);
-    siphon_msg_unref(cc);
-    siphon_msg_unref(rr2);
-    siphon_msg_unref(badc);
-    siphon_msg_unref(star);
-    dctx_free(&c);
+    DCTX_DONE(&c, inv, a, b, cc, rr2, badc, star);
 }
 
 static uint32_t fixed_rng(void *arg)
@@ -1092,7 +689,7 @@ UNIT_TEST(dialog_many)
     for (int i = 0; i < 300; i++) {
         char tag[16];
         snprintf(tag, sizeof tag, "b%d", i);
-        siphon_msg *r = reply(inv, 180, tag, "<sip:bob@192.0.2.4>", NULL);
+        siphon_msg *r = dlg_reply(inv, 180, tag, "<sip:bob@192.0.2.4>", NULL);
         ds[i] = NULL;
         CHECK_INT(siphon_dialog_uas_respond(c.s, inv, r, 0, &ds[i]), 1);
         if (ds[i])
@@ -1123,6 +720,5 @@ UNIT_TEST(dialog_many)
     CHECK_INT(siphon_dialog_count(c.s), 0);
     siphon_dialog_set_free(c.s);
     c.s = siphon_dialog_set_new(NULL);
-    siphon_msg_unref(inv);
-    dctx_free(&c);
+    DCTX_DONE(&c, inv);
 }

@@ -65,6 +65,31 @@ int reg_run(siphon_reg *r, siphon_msg *req, uint64_t now_ms,
     return st;
 }
 
+int reg1(siphon_reg *r, const char *cid, unsigned cseq, const char *extra,
+         uint64_t now_ms, siphon_reg_result *res)
+{
+    return reg_run(r, reg_request(BOB, cid, cseq, extra), now_ms, res);
+}
+
+int reg_refused(siphon_reg *r, siphon_msg *req, uint64_t now_ms,
+                const char *reason, const char *warning)
+{
+    siphon_reg_result res = {0};
+    int st = reg_run(r, req, now_ms, &res);
+    if (!res.response) {
+        unit_fail(__FILE__, __LINE__, "no response to check (status %d)", st);
+        return st;
+    }
+    if (reason)
+        CHECK_STR(siphon_msg_reason(res.response), reason);
+    if (warning) {
+        siphon_str w = reg_header(res.response, "Warning");
+        CHECK(w.len > 0 && memmem(w.p, w.len, warning, strlen(warning)) != NULL);
+    }
+    siphon_msg_unref(res.response);
+    return st;
+}
+
 const siphon_nameaddr *reg_contacts(siphon_msg *resp)
 {
     const void *v = NULL;
@@ -89,4 +114,14 @@ long reg_lookup(siphon_reg *r, const char *aor, uint64_t now_ms,
                 const siphon_reg_binding **out)
 {
     return siphon_reg_lookup(r, siphon_str_c(aor), now_ms, out, 16);
+}
+
+const siphon_reg_binding *reg_only(siphon_reg *r, const char *aor,
+                                   uint64_t now_ms)
+{
+    static const siphon_reg_binding none;
+    const siphon_reg_binding *b[16];
+    long n = reg_lookup(r, aor, now_ms, b);
+    CHECK_INT(n, 1);
+    return n == 1 ? b[0] : &none;
 }

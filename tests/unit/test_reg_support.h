@@ -7,6 +7,9 @@
 
 #include <siphon/reg.h>
 
+/* The AOR most tests register. */
+#define BOB "sip:bob@example.com"
+
 /* 13 Nov 2010 23:29:00 GMT, the RFC 3261 §20.17 example date. */
 #define REG_T_WALL 1289690940
 
@@ -25,6 +28,18 @@ siphon_msg *reg_parse(const char *text);
 int reg_run(siphon_reg *r, siphon_msg *req, uint64_t now_ms,
             siphon_reg_result *res);
 
+/* reg_run() of a REGISTER for BOB with Call-ID cid, CSeq and extra. */
+int reg1(siphon_reg *r, const char *cid, unsigned cseq, const char *extra,
+         uint64_t now_ms, siphon_reg_result *res);
+
+/*
+ * reg_run() of a request that is to be refused: checks the reason phrase
+ * (unless NULL) and the Warning (unless NULL; "" for any Warning at all,
+ * else text it must contain), then releases the response. The status.
+ */
+int reg_refused(siphon_reg *r, siphon_msg *req, uint64_t now_ms,
+                const char *reason, const char *warning);
+
 /* The Contact values of a response, or NULL. */
 const siphon_nameaddr *reg_contacts(siphon_msg *resp);
 size_t reg_ncontacts(siphon_msg *resp);
@@ -33,5 +48,10 @@ siphon_str reg_header(siphon_msg *m, const char *name);
 /* Live bindings of aor at now_ms (sorted), up to 16. */
 long reg_lookup(siphon_reg *r, const char *aor, uint64_t now_ms,
                 const siphon_reg_binding **out);
+/* The one live binding of aor at now_ms (checked to be the only one). When
+ * there is not exactly one, an empty binding, so that the caller's checks
+ * fail instead of crashing. */
+const siphon_reg_binding *reg_only(siphon_reg *r, const char *aor,
+                                   uint64_t now_ms);
 
 #endif
