@@ -15,9 +15,11 @@
 #define SIPHON_FUZZ_COMMON_H
 
 #include <siphon/base.h>
+#include <siphon/msg.h>
 #include <siphon/uri.h>
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +198,132 @@ static inline void fuzz_check_perr(const siphon_perr *e, int rc,
     fuzz_touch_cstr(e->text);
     fuzz_touch_cstr(siphon_strerror(rc));
     fuzz_touch_cstr(siphon_errname(rc));
+}
+
+/* ---- scripts (the state-machine harnesses) ------------------------------ */
+
+/*
+ * fuzz_dialog, fuzz_proxy and fuzz_txn read their input as a script: a
+ * configuration byte, then opcodes with their operands. Bytes past the
+ * end read as 0, so that every input is a complete script and a mutation
+ * that cuts one short still drives the machine somewhere.
+ */
+typedef struct fuzz_script {
+    const uint8_t *p;
+    size_t len, pos;
+    int ops; /* opcodes fuzz_op() has handed out */
+} fuzz_script;
+
+static inline void fuzz_script_init(fuzz_script *s, const uint8_t *data,
+                                    size_t size)
+{
+    s->p = data;
+    s->len = size;
+    s->pos = 0;
+    s->ops = 0;
+}
+
+static inline uint8_t fuzz_byte(fuzz_script *s)
+{
+    return s->pos < s->len ? s->p[s->pos++] : 0;
+}
+
+/* What fuzz_op() returns besides an opcode. */
+enum {
+    FUZZ_OP_END = -1, /* the script, or the budget of max_ops, is used up */
+    FUZZ_OP_QUIT = -2 /* opcode 0xFF: stop and free what is live as it is */
+};
+
+/* The next opcode (0 ... 254), FUZZ_OP_END or FUZZ_OP_QUIT. The budget
+ * bounds the time one input can take; trailing operands past it are
+ * never read as opcodes. */
+static inline int fuzz_op(fuzz_script *s, int max_ops)
+{
+    if (s->ops >= max_ops || s->pos >= s->len)
+        return FUZZ_OP_END;
+    s->ops++;
+    uint8_t op = fuzz_byte(s);
+    return op == 0xFF ? FUZZ_OP_QUIT : op;
+}
+
+/* SIPHON_FUZZ_TRACE set and not "0": the harness prints every op and
+ * event on stderr. Read once, not for every input. */
+static inline bool fuzz_tracing(void)
+{
+    static int on = -1;
+    if (on < 0) {
+        const char *tr = getenv("SIPHON_FUZZ_TRACE");
+        on = tr && *tr && strcmp(tr, "0") != 0;
+    }
+    return on;
+}
+
+/* Under SIPHON_FUZZ_TRACE: the op about to run, at virtual time now. */
+static inline void fuzz_trace_op(int op, uint64_t now)
+{
+    if (fuzz_tracing())
+        fprintf(stderr, "op %d @%llu\n", op, (unsigned long long)now);
+}
+
+/* A message the harness built from one of its templates. One that does
+ * not parse is a bug in the harness, reported under [id]. */
+static inline siphon_msg *fuzz_parse_or_die(const char *id, const char *text,
+                                            size_t n)
+{
+    siphon_msg *m = NULL;
+    siphon_perr err;
+    if (siphon_msg_parse(text, n, NULL, &m, &err) < 0) {
+        fuzz_dump("template", text, n);
+        fuzz_fail("[%s] template does not parse: %s", id, err.text);
+    }
+    return m;
+}
+
+/* The message a harness put together with b, which is freed. One that
+ * does not build is a bug in the harness, reported under [id]. */
+static inline siphon_msg *fuzz_build_or_die(const char *id, const char *what,
+                                            siphon_msgb *b)
+{
+    siphon_msg *m = NULL;
+    siphon_perr err;
+    if (siphon_msgb_finish(b, &m, &err) < 0)
+        fuzz_fail("[%s] %s does not build: %s", id, what, err.text);
+    siphon_msgb_free(b);
+    return m;
+}
+
+/*
+ * Virtual time in a timer loop: d, the machine's next deadline, is due by
+ * until. A deadline before *now is one the machine should have fired
+ * already: reported under [id]. Moves *now to d; false (and *now as it
+ * was) when d is not due.
+ */
+static inline bool fuzz_due(const char *id, uint64_t d, uint64_t until,
+                            uint64_t *now)
+{
+    if (d > until)
+        return false;
+    if (d < *now)
+        fuzz_fail("[%s] deadline %llu before now %llu", id,
+                  (unsigned long long)d, (unsigned long long)*now);
+    *now = d;
+    return true;
+}
+
+/*
+ * A tick at a due deadline fired `fired` timers: it must fire one at least
+ * ([tick_id]), and all in all (*total) no more than limit ([storm_id]):
+ * more is a timer that re-arms itself without time passing.
+ */
+static inline void fuzz_count_fired(const char *tick_id, const char *storm_id,
+                                    int fired, unsigned long *total,
+                                    unsigned long limit)
+{
+    if (fired < 1)
+        fuzz_fail("[%s] tick at a due deadline fired %d", tick_id, fired);
+    *total += (unsigned)fired;
+    if (*total > limit)
+        fuzz_fail("[%s] more than %lu timers fired", storm_id, limit);
 }
 
 #endif /* SIPHON_FUZZ_COMMON_H */

@@ -127,8 +127,7 @@ typedef struct ctx {
     siphon_dialog_set *s;
     siphon_dialog_config cfg;
     uint64_t now;
-    const uint8_t *p;
-    size_t len, pos;
+    fuzz_script in;
     ent e[MAXD];
     size_t ne;
     siphon_msg *inv[4];     /* our INVITEs (UAC), built lazily */
@@ -142,23 +141,15 @@ typedef struct ctx {
 } ctx;
 
 static ctx C;
-static int trace = -1;
 
 static uint8_t rb(ctx *c)
 {
-    return c->pos < c->len ? c->p[c->pos++] : 0;
+    return fuzz_byte(&c->in);
 }
 
 static siphon_msg *parse_or_die(const char *text, size_t n)
 {
-    siphon_msg *m = NULL;
-    siphon_perr err;
-    int rc = siphon_msg_parse(text, n, NULL, &m, &err);
-    if (rc < 0) {
-        fuzz_dump("template", text, n);
-        fuzz_fail("[dialog-harness] template does not parse: %s", err.text);
-    }
-    return m;
+    return fuzz_parse_or_die("dialog-harness", text, n);
 }
 
 static siphon_msg *our_invite(ctx *c, unsigned k)
@@ -227,12 +218,7 @@ static siphon_msg *response(siphon_msg *req, int status, const char *tag,
     }
     if (contact)
         siphon_msgb_add(b, SIPHON_STR_LIT("Contact"), siphon_str_c(contact));
-    siphon_msg *m = NULL;
-    siphon_perr err;
-    if (siphon_msgb_finish(b, &m, &err) < 0)
-        fuzz_fail("[dialog-harness] response does not build: %s", err.text);
-    siphon_msgb_free(b);
-    return m;
+    return fuzz_build_or_die("dialog-harness", "response", b);
 }
 
 /* ---- the shadow model ----------------------------------------------------- */
@@ -317,7 +303,7 @@ static void drain(ctx *c)
     bool expect_term = false;
     siphon_dialog *term_of = NULL;
     while (siphon_dialog_poll(c->s, &ev)) {
-        if (trace)
+        if (fuzz_tracing())
             fprintf(stderr, "  @%llu %s %p %s %s\n",
                     (unsigned long long)c->now,
                     siphon_dialog_event_name(ev.type), (void *)ev.dialog,
@@ -404,7 +390,7 @@ static void drain(ctx *c)
 
 static void check_rc(int rc, const char *what)
 {
-    if (trace)
+    if (fuzz_tracing())
         fprintf(stderr, "  %s -> %d%s%s\n", what, rc, rc < 0 ? " " : "",
                 rc < 0 ? siphon_errname(rc) : "");
     if (rc == SIPHON_ENOMEM)
@@ -504,9 +490,16 @@ static void op_request_in(ctx *c)
         if (!resp)
             fuzz_fail("[dialog-reject] REJECT without a response");
         int st = siphon_msg_status(resp);
-        if ((d && st != 500) || (!d && st != 481))
+        /* §14.2 glare: 491 while our INVITE is in progress, 500 with a
+         * Retry-After for a second INVITE before our final response; both
+         * only for an INVITE, and the remote CSeq moves as usual. */
+        bool glare = d && strcmp(method, "INVITE") == 0 &&
+                     (st == 491 ||
+                      (st == 500 && siphon_msg_hdr_next_name(
+                                        resp, "Retry-After", 11, 0) >= 0));
+        if (!glare && ((d && st != 500) || (!d && st != 481)))
             fuzz_fail("[dialog-reject] REJECT with %d", st);
-        if (d && (before = find_ent(c, d)) != NULL) {
+        if (!glare && d && (before = find_ent(c, d)) != NULL) {
             remote = siphon_dialog_remote_cseq(d, &has_remote);
             if (!has_remote || (uint32_t)cs >= remote)
                 fuzz_fail("[dialog-500] 500 for a CSeq not out of order");
@@ -675,18 +668,10 @@ static void advance_to(ctx *c, uint64_t target)
 {
     for (;;) {
         uint64_t d = siphon_dialog_next_deadline(c->s);
-        if (d > target)
+        if (!fuzz_due("dialog-deadline-past", d, target, &c->now))
             break;
-        if (d < c->now)
-            fuzz_fail("[dialog-deadline-past] deadline %llu before now %llu",
-                      (unsigned long long)d, (unsigned long long)c->now);
-        c->now = d;
-        int fired = siphon_dialog_tick(c->s, d);
-        if (fired < 1)
-            fuzz_fail("[dialog-tick] tick at a due deadline fired %d", fired);
-        c->fired += (unsigned)fired;
-        if (c->fired > 100000)
-            fuzz_fail("[dialog-timer-storm] too many timers fired");
+        fuzz_count_fired("dialog-tick", "dialog-timer-storm",
+                         siphon_dialog_tick(c->s, d), &c->fired, 100000);
         drain(c);
         if (siphon_dialog_next_deadline(c->s) <= d)
             fuzz_fail("[dialog-deadline-past] a timer is still due");
@@ -803,13 +788,7 @@ static const struct {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ctx *c = &C;
-    if (trace < 0) {
-        const char *tr = getenv("SIPHON_FUZZ_TRACE");
-        trace = tr && *tr && strcmp(tr, "0") != 0;
-    }
-    c->p = data;
-    c->len = size;
-    c->pos = 0;
+    fuzz_script_init(&c->in, data, size);
     c->fired = 0;
     uint8_t cfgb = rb(c);
     siphon_dialog_config cfg = SIPHON_DIALOG_CONFIG_DEFAULT;
@@ -827,16 +806,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c->cfg = cfg;
     if (!c->cfg.t1_ms)
         c->cfg.t1_ms = 500;
-    bool quit = false;
-    for (int n = 0; n < MAX_OPS && c->pos < c->len; n++) {
-        uint8_t op = rb(c);
-        if (op == 0xFF) {
-            quit = true;
-            break;
-        }
-        if (trace)
-            fprintf(stderr, "op %u @%llu\n", op % 10,
-                    (unsigned long long)c->now);
+    int op;
+    while ((op = fuzz_op(&c->in, MAX_OPS)) >= 0) {
+        fuzz_trace_op(op % 10, c->now);
         switch (op % 10) {
         case 0: op_uac_response(c); break;
         case 1: op_uas(c); break;
@@ -850,7 +822,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         default: op_2xx_again(c); break;
         }
     }
-    if (!quit) {
+    if (op != FUZZ_OP_QUIT) {
         finish(c);
     } else {
         /* Free with events queued: TERMINATED events whose dialogs only

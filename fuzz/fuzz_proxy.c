@@ -119,8 +119,7 @@ typedef struct ctx {
     siphon_proxy *px;
     siphon_proxy_config cfg;
     uint64_t now;
-    const uint8_t *p;
-    size_t len, pos;
+    fuzz_script in;
     ureq reqs[MAXREQ];
     size_t nreq;
     fbranch br[MAXBR];
@@ -132,22 +131,10 @@ typedef struct ctx {
 } ctx;
 
 static ctx C;
-static int trace = -1;
 
 static uint8_t rb(ctx *c)
 {
-    return c->pos < c->len ? c->p[c->pos++] : 0;
-}
-
-static siphon_msg *parse_or_die(const char *text, size_t n)
-{
-    siphon_msg *m = NULL;
-    siphon_perr err;
-    if (siphon_msg_parse(text, n, NULL, &m, &err) < 0) {
-        fuzz_dump("template", text, n);
-        fuzz_fail("[proxy-harness] template does not parse: %s", err.text);
-    }
-    return m;
+    return fuzz_byte(&c->in);
 }
 
 static int mf_of(siphon_msg *m)
@@ -207,7 +194,7 @@ static void drain(ctx *c)
 {
     siphon_proxy_event ev;
     while (siphon_proxy_poll(c->px, &ev)) {
-        if (trace)
+        if (fuzz_tracing())
             fprintf(stderr, "  %s branch=%u status=%d server=%p\n",
                     siphon_proxy_event_name(ev.type), (unsigned)ev.branch,
                     ev.status, ev.server);
@@ -363,7 +350,7 @@ static void op_request(ctx *c)
                      "Content-Length: 0\r\n\r\n",
                      method, ru[0], k, mfl, route, prl, k,
                      (d & 1) ? ";tag=tt" : "", k, 1u + (d >> 4), method);
-    u->msg = parse_or_die(t, (size_t)n);
+    u->msg = fuzz_parse_or_die("proxy-harness", t, (size_t)n);
     u->used = true;
     u->stateful = stateful;
     u->invite = strcmp(method, "INVITE") == 0;
@@ -431,12 +418,16 @@ static siphon_msg *reply_to(siphon_msg *fwd, int st, const char *tag,
     if (st == 407)
         siphon_msgb_add(b, SIPHON_STR_LIT("Proxy-Authenticate"),
                         SIPHON_STR_LIT("Digest realm=\"p\", nonce=\"m\""));
-    siphon_msg *m = NULL;
-    siphon_perr err;
-    if (siphon_msgb_finish(b, &m, &err) < 0)
-        fuzz_fail("[proxy-harness] response does not build: %s", err.text);
-    siphon_msgb_free(b);
-    return m;
+    return fuzz_build_or_die("proxy-harness", "response", b);
+}
+
+/* A response from downstream; ENOENT: it matches no branch (any more). */
+static void feed_response(ctx *c, siphon_msg *m, const char *what)
+{
+    int rc = siphon_proxy_response(c->px, m, c->now);
+    if (rc != 0 && rc != SIPHON_ENOENT)
+        fuzz_fail("[proxy-rc] %s returned %d", what, rc);
+    siphon_msg_unref(m);
 }
 
 static void op_response(ctx *c, bool again)
@@ -465,10 +456,7 @@ static void op_response(ctx *c, bool again)
         /* Timer C ended a branch that never rang: the proxy counts it
          * answered (408), so a later 1xx is not "ringing" any more. */
     }
-    int rc = siphon_proxy_response(c->px, m, c->now);
-    if (rc != 0 && rc != SIPHON_ENOENT)
-        fuzz_fail("[proxy-rc] response returned %d", rc);
-    siphon_msg_unref(m);
+    feed_response(c, m, "response");
 }
 
 static void op_time(ctx *c)
@@ -476,13 +464,9 @@ static void op_time(ctx *c)
     uint8_t a = rb(c);
     uint64_t until = c->now + deltas[a % N(deltas)];
     for (int guard = 0; guard < 10000; guard++) {
-        uint64_t d = siphon_proxy_next_deadline(c->px);
-        if (d > until)
+        if (!fuzz_due("proxy-timer", siphon_proxy_next_deadline(c->px), until,
+                      &c->now))
             break;
-        if (d < c->now)
-            fuzz_fail("[proxy-timer] deadline %llu in the past (%llu)",
-                      (unsigned long long)d, (unsigned long long)c->now);
-        c->now = d;
         int rc = siphon_proxy_tick(c->px, c->now);
         if (rc < 0)
             fuzz_fail("[proxy-rc] tick returned %d", rc);
@@ -505,10 +489,7 @@ static void op_cancel(ctx *c)
                                  siphon_msg_ruri_str(u->msg));
     siphon_msgb_set(b, SIPHON_STR_LIT("CSeq"), siphon_str_c(v));
     siphon_msgb_remove(b, SIPHON_STR_LIT("Proxy-Require"), false);
-    siphon_msg *m = NULL;
-    if (siphon_msgb_finish(b, &m, NULL) < 0)
-        fuzz_fail("[proxy-harness] CANCEL does not build");
-    siphon_msgb_free(b);
+    siphon_msg *m = fuzz_build_or_die("proxy-harness", "CANCEL", b);
     int *srv = &c->cancel_answers[c->nucan++];
     int rc = siphon_proxy_receive(c->px, m, (a & 0x80) ? NULL : srv, NULL,
                                   c->now, NULL);
@@ -539,10 +520,7 @@ static void op_cancel_answer(ctx *c)
         return;
     siphon_msg *m = reply_to(c->cancels[a % c->ncan], (a & 1) ? 481 : 200,
                              "tc", 0);
-    int rc = siphon_proxy_response(c->px, m, c->now);
-    if (rc != 0 && rc != SIPHON_ENOENT)
-        fuzz_fail("[proxy-rc] CANCEL response returned %d", rc);
-    siphon_msg_unref(m);
+    feed_response(c, m, "CANCEL response");
 }
 
 static void op_loop(ctx *c)
@@ -559,9 +537,7 @@ static void op_loop(ctx *c)
         siphon_msgb *bb = siphon_msgb_from_msg(b->msg);
         siphon_msgb_set_request_line(bb, siphon_msg_method(b->msg),
                                      SIPHON_STR_LIT("sip:bob@t9.example.com"));
-        if (siphon_msgb_finish(bb, &m, NULL) < 0)
-            fuzz_fail("[proxy-harness] spiral does not build");
-        siphon_msgb_free(bb);
+        m = fuzz_build_or_die("proxy-harness", "spiral", bb);
     } else {
         m = siphon_msg_ref(b->msg);
     }
@@ -635,13 +611,8 @@ static void reset(ctx *c)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ctx *c = &C;
-    if (trace < 0) {
-        const char *tr = getenv("SIPHON_FUZZ_TRACE");
-        trace = tr && *tr && strcmp(tr, "0") != 0;
-    }
     reset(c);
-    c->p = data;
-    c->len = size;
+    fuzz_script_init(&c->in, data, size);
     uint8_t cfgb = rb(c);
     static const char *const sup[] = {"foo", NULL};
     static const size_t mb[4] = {1, 2, 4, 8};
@@ -659,16 +630,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c->px = siphon_proxy_new(&cfg);
     if (!c->px)
         fuzz_fail("[proxy-harness] siphon_proxy_new failed");
-    bool quit = false;
-    for (int n = 0; n < MAX_OPS && c->pos < c->len; n++) {
-        uint8_t op = rb(c);
-        if (op == 0xFF) {
-            quit = true;
-            break;
-        }
-        if (trace)
-            fprintf(stderr, "op %u @%llu\n", op % 8,
-                    (unsigned long long)c->now);
+    int op;
+    while ((op = fuzz_op(&c->in, MAX_OPS)) >= 0) {
+        fuzz_trace_op(op % 8, c->now);
         switch (op % 8) {
         case 0: op_request(c); break;
         case 1: op_response(c, false); break;
@@ -681,7 +645,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         drain(c);
     }
-    if (!quit)
+    if (op != FUZZ_OP_QUIT)
         finish(c);
     siphon_proxy_free(c->px);
     c->px = NULL;

@@ -259,8 +259,7 @@ typedef struct ctx {
     siphon_txn_layer *l;
     siphon_txn_config cfg;
     uint64_t now, bound;
-    const uint8_t *p;
-    size_t len, pos;
+    fuzz_script in;
     ent e[MAXT];
     size_t ne;
     rx r[MAXRX];
@@ -275,12 +274,9 @@ typedef struct ctx {
 
 static ctx C;
 
-/* SIPHON_FUZZ_TRACE=1: print every state change and event on stderr. */
-static int trace = -1;
-
 static uint8_t rb(ctx *c)
 {
-    return c->pos < c->len ? c->p[c->pos++] : 0;
+    return fuzz_byte(&c->in);
 }
 
 static const char *kname(siphon_txn_kind k)
@@ -492,7 +488,7 @@ static void observe(ctx *c, cause why, size_t target, siphon_txn_state want,
         case BY_NONE:
             fail_ent(c, i, "txn-crosstalk", "changed by an unrelated call");
         }
-        if (trace)
+        if (fuzz_tracing())
             fprintf(stderr, "%8llu  #%zu %s %s -> %s\n",
                     (unsigned long long)c->now, i, kname(k), sname(e->state),
                     sname(s));
@@ -644,7 +640,7 @@ static bool poll_one(ctx *c)
                   siphon_txn_event_name(ev.type), ev.msg ? "with" : "without");
     if (ev.msg)
         fuzz_touch(siphon_msg_bytes(ev.msg));
-    if (trace) {
+    if (fuzz_tracing()) {
         size_t k = ev.txn ? find_live(c, ev.txn) : SIZE_MAX;
         char what[48] = "";
         if (ev.msg && siphon_msg_is_request(ev.msg))
@@ -1076,14 +1072,7 @@ static void op_respond(ctx *c)
         siphon_str_c(tu_tags[tag % N(tu_tags)]));
     if (!b)
         fuzz_fail("[txn-harness] siphon_msgb_response_to failed");
-    siphon_msg *res = NULL;
-    siphon_perr err;
-    int rc = siphon_msgb_finish(b, &res, &err);
-    siphon_msgb_free(b);
-    if (rc < 0)
-        fuzz_fail("[txn-harness] siphon_msgb_finish failed: %d (%s)", rc,
-                  siphon_errname(rc));
-    respond(c, i, res);
+    respond(c, i, fuzz_build_or_die("txn-harness", "response", b));
 }
 
 static void op_transport_error(ctx *c)
@@ -1113,18 +1102,10 @@ static void advance_to(ctx *c, uint64_t target)
 {
     for (;;) {
         uint64_t d = siphon_txn_next_deadline(c->l);
-        if (d > target)
+        if (!fuzz_due("txn-deadline-past", d, target, &c->now))
             break;
-        if (d < c->now)
-            fuzz_fail("[txn-deadline-past] deadline %llu before now %llu",
-                      (unsigned long long)d, (unsigned long long)c->now);
-        c->now = d;
-        int fired = siphon_txn_tick(c->l, d);
-        if (fired < 1)
-            fuzz_fail("[txn-tick] tick at a due deadline fired %d", fired);
-        c->fired += (unsigned)fired;
-        if (c->fired > 1000000)
-            fuzz_fail("[txn-timer-storm] more than 10^6 timers fired");
+        fuzz_count_fired("txn-tick", "txn-timer-storm",
+                         siphon_txn_tick(c->l, d), &c->fired, 1000000);
         observe(c, BY_TICK, 0, 0, false);
         if (siphon_txn_next_deadline(c->l) <= d)
             fuzz_fail("[txn-deadline-past] a timer is still due after tick");
@@ -1296,13 +1277,7 @@ static void release(ctx *c)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ctx *c = &C;
-    if (trace < 0) {
-        const char *tr = getenv("SIPHON_FUZZ_TRACE");
-        trace = tr && *tr && strcmp(tr, "0") != 0;
-    }
-    c->p = data;
-    c->len = size;
-    c->pos = 0;
+    fuzz_script_init(&c->in, data, size);
     c->ne = c->nr = c->ns = 0;
     c->just_term = NULL;
     c->stray_resp_expected = c->stray_resp_seen = 0;
@@ -1335,13 +1310,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         siphon_txn_next_deadline(c->l) != UINT64_MAX)
         fuzz_fail("[txn-new] a new layer is not empty");
 
-    bool quit = false;
-    for (int n = 0; n < MAX_OPS && c->pos < c->len; n++) {
-        uint8_t op = rb(c);
-        if (op == 0xFF) {
-            quit = true;
-            break;
-        }
+    int op;
+    while ((op = fuzz_op(&c->in, MAX_OPS)) >= 0) {
         switch (op % 8) {
         case 0: op_start(c); break;
         case 1: op_recv(c, false); break;
@@ -1353,7 +1323,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         default: op_again(c); break;
         }
     }
-    if (!quit)
+    if (op != FUZZ_OP_QUIT)
         finish(c);
     siphon_txn_layer_free(c->l);
     c->l = NULL;

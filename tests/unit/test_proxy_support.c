@@ -7,8 +7,9 @@
 #include "unit.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-siphon_proxy *px_new(bool record_route)
+siphon_proxy_config px_config(bool record_route)
 {
     static const char *const sup[] = {"foo", NULL};
     siphon_proxy_config cfg = SIPHON_PROXY_CONFIG_DEFAULT;
@@ -16,6 +17,12 @@ siphon_proxy *px_new(bool record_route)
     cfg.record_route = record_route;
     cfg.supported = sup;
     cfg.max_branches = 8;
+    return cfg;
+}
+
+siphon_proxy *px_new(bool record_route)
+{
+    siphon_proxy_config cfg = px_config(record_route);
     return siphon_proxy_new(&cfg);
 }
 
@@ -63,24 +70,6 @@ siphon_msg *px_reply(siphon_msg *fwd, int status, const char *totag,
         m = NULL;
     siphon_msgb_free(b);
     return m;
-}
-
-siphon_proxy_ctx *px_route(siphon_proxy *px, prec *r, siphon_msg *req,
-                           void *server, const char *const *uris,
-                           const int *qs, size_t n, uint64_t now)
-{
-    siphon_proxy_ctx *c = NULL;
-    int rc = siphon_proxy_receive(px, req, server, NULL, now, &c);
-    if (rc != SIPHON_PROXY_CONTEXT) {
-        prec_drain(px, r, now);
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++)
-        CHECK_INT(siphon_proxy_add_target(px, c, uris[i], qs ? qs[i] : -1,
-                                          NULL), 0);
-    CHECK_INT(siphon_proxy_start(px, c, now), 0);
-    prec_drain(px, r, now);
-    return c;
 }
 
 void prec_drain(siphon_proxy *px, prec *r, uint64_t now)
@@ -186,4 +175,115 @@ const char *px_hdr(siphon_msg *m, const char *name)
         snprintf(buf, sizeof buf, "%.*s", (int)v.len, v.p);
     }
     return buf;
+}
+
+size_t px_hdr_count(siphon_msg *m, siphon_hdr_id id)
+{
+    size_t n = 0;
+    for (long i = siphon_msg_hdr_next(m, id, 0); i >= 0;
+         i = siphon_msg_hdr_next(m, id, (size_t)i + 1))
+        n++;
+    return n;
+}
+
+/* ---- the per-test fixture ---------------------------------------------- */
+
+pxt *px_begin(siphon_proxy *px)
+{
+    CHECK(px != NULL);
+    pxt *t = calloc(1, sizeof *t);
+    if (!t)
+        abort();
+    t->px = px;
+    return t;
+}
+
+void px_end(pxt *t)
+{
+    prec_clear(&t->r);
+    for (size_t i = 0; i < t->nown; i++)
+        siphon_msg_unref(t->own[i]);
+    siphon_proxy_free(t->px);
+    free(t);
+}
+
+siphon_msg *px_own(pxt *t, siphon_msg *m)
+{
+    CHECK(m != NULL);
+    CHECK(t->nown < sizeof t->own / sizeof t->own[0]);
+    if (t->nown < sizeof t->own / sizeof t->own[0])
+        t->own[t->nown++] = m;
+    return m;
+}
+
+siphon_msg *px_req(pxt *t, const char *method, const char *ruri,
+                   const char *extra)
+{
+    return px_own(t, px_request(method, ruri, extra));
+}
+
+siphon_msg *px_invite(pxt *t)
+{
+    return px_req(t, "INVITE", "sip:bob@biloxi.example.com", NULL);
+}
+
+int px_in(pxt *t, siphon_msg *m, void *server, uint64_t now,
+          siphon_proxy_ctx **c)
+{
+    int rc = siphon_proxy_receive(t->px, m, server, NULL, now, c);
+    prec_drain(t->px, &t->r, now);
+    return rc;
+}
+
+siphon_proxy_ctx *px_route(pxt *t, siphon_msg *req, const char *const *uris,
+                           const int *qs, size_t n)
+{
+    siphon_proxy_ctx *c = NULL;
+    if (px_in(t, req, PX_SRV, 0, &c) != SIPHON_PROXY_CONTEXT)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        CHECK_INT(siphon_proxy_add_target(t->px, c, uris[i],
+                                          qs ? qs[i] : -1, NULL), 0);
+    CHECK_INT(siphon_proxy_start(t->px, c, 0), 0);
+    prec_drain(t->px, &t->r, 0);
+    return c;
+}
+
+prec_ev *px_start(pxt *t, siphon_proxy_ctx *c)
+{
+    CHECK_INT(siphon_proxy_start(t->px, c, 0), 0);
+    prec_drain(t->px, &t->r, 0);
+    prec_ev *f = px_fwd(t, 0);
+    CHECK(f != NULL);
+    return f;
+}
+
+prec_ev *px_fwd(pxt *t, size_t k)
+{
+    return prec_nth(&t->r, SIPHON_PROXY_EV_FORWARD, k);
+}
+
+void px_check_sent(const prec_ev *e, const char *ruri, const char *hop)
+{
+    CHECK(e != NULL);
+    if (!e)
+        return;
+    if (ruri)
+        CHECK_STR(siphon_msg_ruri_str(e->msg), ruri);
+    if (hop)
+        CHECK_STR(siphon_str_c(e->hop), hop);
+}
+
+void px_answer(pxt *t, prec_ev *f, int status, const char *totag,
+               const char *extra, uint64_t now)
+{
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    siphon_msg *m = px_reply(f->msg, status, totag, extra);
+    CHECK(m != NULL);
+    prec_run(t->px, &t->r, now);
+    CHECK_INT(siphon_proxy_response(t->px, m, now), 0);
+    prec_drain(t->px, &t->r, now);
+    siphon_msg_unref(m);
 }

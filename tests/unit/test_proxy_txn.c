@@ -35,88 +35,111 @@ static void g_send(glue *g, siphon_msg *m)
     }
 }
 
-/* Run both queues dry. */
+/* The transaction layer's events, handed on as lib/ua would: requests
+ * to the proxy (which forks them to g->targets), responses and strays to
+ * it as responses or stateless requests, failures of our client
+ * transactions as failed branches. Returns whether there were any. */
+static bool pump_txn(glue *g, uint64_t now)
+{
+    bool any = false;
+    siphon_txn_event te;
+    while (siphon_txn_poll(g->l, &te)) {
+        any = true;
+        switch (te.type) {
+        case SIPHON_TXN_EV_SEND:
+            g_send(g, te.msg);
+            break;
+        case SIPHON_TXN_EV_REQUEST: {
+            siphon_proxy_ctx *c = NULL;
+            int rc = siphon_proxy_receive(g->px, te.msg, te.txn, NULL, now,
+                                          &c);
+            if (rc == SIPHON_PROXY_CONTEXT) {
+                for (size_t i = 0; i < g->ntargets; i++)
+                    siphon_proxy_add_target(g->px, c, g->targets[i], -1,
+                                            NULL);
+                CHECK_INT(siphon_proxy_start(g->px, c, now), 0);
+            }
+            break;
+        }
+        case SIPHON_TXN_EV_RESPONSE:
+        case SIPHON_TXN_EV_STRAY:
+            if (!siphon_msg_is_request(te.msg))
+                siphon_proxy_response(g->px, te.msg, now);
+            else
+                siphon_proxy_receive(g->px, te.msg, NULL, NULL, now, NULL);
+            break;
+        case SIPHON_TXN_EV_TIMEOUT:
+        case SIPHON_TXN_EV_TRANSPORT_ERROR:
+            if (siphon_txn_kind_of(te.txn) == SIPHON_TXN_ICT ||
+                siphon_txn_kind_of(te.txn) == SIPHON_TXN_NICT)
+                siphon_proxy_branch_failed(
+                    g->px, siphon_txn_request(te.txn),
+                    te.type == SIPHON_TXN_EV_TIMEOUT ? SIPHON_ETIMEDOUT
+                                                     : SIPHON_EIO,
+                    now);
+            break;
+        default:
+            break;
+        }
+        siphon_msg_unref(te.msg);
+    }
+    return any;
+}
+
+/* The proxy's events: FORWARD and CANCEL_BRANCH start client
+ * transactions (stateless ones go straight out), RESPOND goes through
+ * the server transaction. Returns whether there were any. */
+static bool pump_proxy(glue *g, uint64_t now)
+{
+    bool any = false;
+    siphon_proxy_event pe;
+    while (siphon_proxy_poll(g->px, &pe)) {
+        any = true;
+        switch (pe.type) {
+        case SIPHON_PROXY_EV_FORWARD:
+        case SIPHON_PROXY_EV_CANCEL_BRANCH:
+            if (pe.branch)
+                CHECK_INT(siphon_txn_client_start(g->l, pe.msg, false, NULL,
+                                                  now, NULL), 0);
+            else
+                g_send(g, pe.msg);
+            break;
+        case SIPHON_PROXY_EV_RESPOND:
+            if (pe.server)
+                CHECK_INT(siphon_txn_respond(g->l, pe.server, pe.msg, now), 0);
+            else
+                g_send(g, pe.msg);
+            break;
+        case SIPHON_PROXY_EV_DONE:
+            break;
+        }
+        siphon_msg_unref(pe.msg);
+    }
+    return any;
+}
+
+/* Run both queues dry: each can feed the other. */
 static void pump(glue *g, uint64_t now)
 {
-    bool more = true;
-    while (more) {
-        more = false;
-        siphon_txn_event te;
-        while (siphon_txn_poll(g->l, &te)) {
-            more = true;
-            switch (te.type) {
-            case SIPHON_TXN_EV_SEND:
-                g_send(g, te.msg);
-                break;
-            case SIPHON_TXN_EV_REQUEST: {
-                siphon_proxy_ctx *c = NULL;
-                int rc = siphon_proxy_receive(g->px, te.msg, te.txn, NULL, now,
-                                              &c);
-                if (rc == SIPHON_PROXY_CONTEXT) {
-                    for (size_t i = 0; i < g->ntargets; i++)
-                        siphon_proxy_add_target(g->px, c, g->targets[i], -1,
-                                                NULL);
-                    CHECK_INT(siphon_proxy_start(g->px, c, now), 0);
-                }
-                break;
-            }
-            case SIPHON_TXN_EV_RESPONSE:
-            case SIPHON_TXN_EV_STRAY:
-                if (!siphon_msg_is_request(te.msg))
-                    siphon_proxy_response(g->px, te.msg, now);
-                else
-                    siphon_proxy_receive(g->px, te.msg, NULL, NULL, now, NULL);
-                break;
-            case SIPHON_TXN_EV_TIMEOUT:
-            case SIPHON_TXN_EV_TRANSPORT_ERROR:
-                if (siphon_txn_kind_of(te.txn) == SIPHON_TXN_ICT ||
-                    siphon_txn_kind_of(te.txn) == SIPHON_TXN_NICT)
-                    siphon_proxy_branch_failed(
-                        g->px, siphon_txn_request(te.txn),
-                        te.type == SIPHON_TXN_EV_TIMEOUT ? SIPHON_ETIMEDOUT
-                                                         : SIPHON_EIO,
-                        now);
-                break;
-            default:
-                break;
-            }
-            siphon_msg_unref(te.msg);
-        }
-        siphon_proxy_event pe;
-        while (siphon_proxy_poll(g->px, &pe)) {
-            more = true;
-            switch (pe.type) {
-            case SIPHON_PROXY_EV_FORWARD:
-            case SIPHON_PROXY_EV_CANCEL_BRANCH:
-                if (pe.branch)
-                    CHECK_INT(siphon_txn_client_start(g->l, pe.msg, false,
-                                                      NULL, now, NULL), 0);
-                else
-                    g_send(g, pe.msg);
-                break;
-            case SIPHON_PROXY_EV_RESPOND:
-                if (pe.server)
-                    CHECK_INT(siphon_txn_respond(g->l, pe.server, pe.msg, now),
-                              0);
-                else
-                    g_send(g, pe.msg);
-                break;
-            case SIPHON_PROXY_EV_DONE:
-                break;
-            }
-            siphon_msg_unref(pe.msg);
-        }
+    for (bool more = true; more;) {
+        more = pump_txn(g, now);
+        more = pump_proxy(g, now) || more;
     }
 }
 
+/* The earlier of the two layers' next deadlines. */
+static uint64_t next_due(glue *g)
+{
+    uint64_t txn_due = siphon_txn_next_deadline(g->l);
+    uint64_t px_due = siphon_proxy_next_deadline(g->px);
+    return txn_due < px_due ? txn_due : px_due;
+}
+
+/* Fire both layers' timers up to until, at their deadlines. */
 static void run(glue *g, uint64_t until)
 {
-    for (;;) {
-        uint64_t a = siphon_txn_next_deadline(g->l);
-        uint64_t b = siphon_proxy_next_deadline(g->px);
-        uint64_t d = a < b ? a : b;
-        if (d > until)
-            break;
+    uint64_t d;
+    while ((d = next_due(g)) <= until) {
         siphon_txn_tick(g->l, d);
         siphon_proxy_tick(g->px, d);
         pump(g, d);
