@@ -366,6 +366,22 @@ ClockVirtualCmd(void *clientData, Tcl_Interp *interp, int objc,
     return SwitchMode(interp, objc, objv, 1);
 }
 
+/* The DURATION ?SCRIPT? commands' arguments: objc must be want, objv[1]
+ * a duration. Returns the interpreter's clock, or NULL with an error. */
+static SiphonClock *
+DurationArgs(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int want,
+             const char *usage, uint64_t *ms)
+{
+    if (objc != want) {
+        Tcl_WrongNumArgs(interp, 1, objv, usage);
+        return NULL;
+    }
+    if (GetDuration(interp, objv[1], ms) != TCL_OK) {
+        return NULL;
+    }
+    return GetClock(interp);
+}
+
 /*
  * sip::clock advance DURATION: step virtual time to each due deadline in
  * turn, so every timer fires at its own time and in order, then to the
@@ -377,14 +393,7 @@ ClockAdvanceCmd(void *clientData, Tcl_Interp *interp, int objc,
 {
     uint64_t ms;
     (void) clientData;
-    if (objc != 2) {
-        Tcl_WrongNumArgs(interp, 1, objv, "duration");
-        return TCL_ERROR;
-    }
-    if (GetDuration(interp, objv[1], &ms) != TCL_OK) {
-        return TCL_ERROR;
-    }
-    SiphonClock *c = GetClock(interp);
+    SiphonClock *c = DurationArgs(interp, objc, objv, 2, "duration", &ms);
     if (c == NULL) {
         return TCL_ERROR;
     }
@@ -420,14 +429,8 @@ ClockAfterCmd(void *clientData, Tcl_Interp *interp, int objc,
 {
     uint64_t ms;
     (void) clientData;
-    if (objc != 3) {
-        Tcl_WrongNumArgs(interp, 1, objv, "duration script");
-        return TCL_ERROR;
-    }
-    if (GetDuration(interp, objv[1], &ms) != TCL_OK) {
-        return TCL_ERROR;
-    }
-    SiphonClock *c = GetClock(interp);
+    SiphonClock *c = DurationArgs(interp, objc, objv, 3, "duration script",
+                                  &ms);
     if (c == NULL) {
         return TCL_ERROR;
     }
