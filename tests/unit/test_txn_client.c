@@ -81,9 +81,8 @@ static void recv_at(siphon_txn_layer *l, trec *r, siphon_msg *m, uint64_t now)
 UNIT_TEST(txn_ict_timer_a_b_udp)
 {
     /* Timer A: 0.5, 1, 2, 4, 8, 16 s intervals; Timer B at 64*T1. */
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *inv = tx_request("INVITE", "z9hG4bK776asdhds", "pc33.atlanta.example.com", NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *inv = txfix_req(&fx, "INVITE", "z9hG4bK776asdhds", "pc33.atlanta.example.com", NULL);
     siphon_txn *t = start(l, inv, false, &r, 0);
     CHECK(t != NULL);
     CHECK_INT(siphon_txn_kind_of(t), SIPHON_TXN_ICT);
@@ -96,33 +95,27 @@ UNIT_TEST(txn_ict_timer_a_b_udp)
     CHECK(r.n > 0 && r.ev[0].msg == inv); /* the very request, shared */
     CHECK_INT(siphon_txn_count(l), 0);
     CHECK_INT(siphon_txn_next_deadline(l), UINT64_MAX);
-    trec_clear(&r);
-    siphon_msg_unref(inv);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_ict_timer_b_tcp)
 {
     /* §17.1.1.2: no Timer A on a reliable transport; B still runs. */
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *inv = tx_request("INVITE", "z9hG4bKb", "pc33.atlanta.example.com", NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *inv = txfix_req(&fx, "INVITE", "z9hG4bKb", "pc33.atlanta.example.com", NULL);
     start(l, inv, true, &r, 0);
     trec_run(l, &r, 100000);
     CHECK_TRACE(&r, "SEND(INVITE)@0 TIMEOUT@32000 TERMINATED@32000");
-    trec_clear(&r);
-    siphon_msg_unref(inv);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_ict_proceeding_completed_udp)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *inv = tx_request("INVITE", "z9hG4bKpc", "pc33.atlanta.example.com", NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *inv = txfix_req(&fx, "INVITE", "z9hG4bKpc", "pc33.atlanta.example.com", NULL);
     siphon_txn *t = start(l, inv, false, &r, 0);
-    siphon_msg *r180 = tx_response(inv, 180, "314159");
-    siphon_msg *r486 = tx_response(inv, 486, "314159");
+    siphon_msg *r180 = txfix_resp(&fx, inv, 180, "314159");
+    siphon_msg *r486 = txfix_resp(&fx, inv, 486, "314159");
     recv_at(l, &r, r180, 700);      /* F5.6: after one retransmission */
     CHECK_INT(siphon_txn_state_of(t), SIPHON_TXN_PROCEEDING);
     CHECK_INT(siphon_txn_next_deadline(l), UINT64_MAX); /* A and B off */
@@ -160,31 +153,23 @@ UNIT_TEST(txn_ict_proceeding_completed_udp)
         CHECK(j >= 0 && r.ev[j].msg == ack);
     }
     CHECK_INT(siphon_txn_count(l), 0);
-    trec_clear(&r);
-    siphon_msg_unref(r180);
-    siphon_msg_unref(r486);
-    siphon_msg_unref(inv);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_ict_final_tcp)
 {
     /* F5.7 and Timer D = 0 on a reliable transport. */
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *inv = tx_request("INVITE", "z9hG4bKft", "pc33.atlanta.example.com", NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *inv = txfix_req(&fx, "INVITE", "z9hG4bKft", "pc33.atlanta.example.com", NULL);
     start(l, inv, true, &r, 0);
-    siphon_msg *r404 = tx_response(inv, 404, "x1");
+    siphon_msg *r404 = txfix_resp(&fx, inv, 404, "x1");
     recv_at(l, &r, r404, 100);
     CHECK_TRACE(&r, "SEND(INVITE)@0 SEND(ACK)@100 RESPONSE(404)@100 TERMINATED@100");
     CHECK_INT(siphon_txn_count(l), 0);
     /* After the end the final is a stray (§18.1.2). */
     recv_at(l, &r, r404, 200);
     CHECK_INT(r.ev[r.n - 1].type, SIPHON_TXN_EV_STRAY);
-    trec_clear(&r);
-    siphon_msg_unref(r404);
-    siphon_msg_unref(inv);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_ict_2xx_accepted)
@@ -192,13 +177,12 @@ UNIT_TEST(txn_ict_2xx_accepted)
     /* RFC 6026 §7.2: 2xx -> ACCEPTED, retransmitted 2xx passed up, Timer
      * M = 64*T1, then a 2xx is a stray for the core. No ACK is built: the
      * TU acknowledges a 2xx itself (§13.2.2.4). */
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *inv = tx_request("INVITE", "z9hG4bKacc", "pc33.atlanta.example.com", NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *inv = txfix_req(&fx, "INVITE", "z9hG4bKacc", "pc33.atlanta.example.com", NULL);
     siphon_txn *t = start(l, inv, false, &r, 0);
-    siphon_msg *ok = tx_response(inv, 200, "a");
-    siphon_msg *ok2 = tx_response(inv, 200, "b"); /* another fork */
-    siphon_msg *r180 = tx_response(inv, 180, "a");
+    siphon_msg *ok = txfix_resp(&fx, inv, 200, "a");
+    siphon_msg *ok2 = txfix_resp(&fx, inv, 200, "b"); /* another fork */
+    siphon_msg *r180 = txfix_resp(&fx, inv, 180, "a");
     recv_at(l, &r, ok, 100);
     CHECK_INT(siphon_txn_state_of(t), SIPHON_TXN_ACCEPTED);
     CHECK_INT(siphon_txn_next_deadline(l), 32100);
@@ -209,22 +193,16 @@ UNIT_TEST(txn_ict_2xx_accepted)
     recv_at(l, &r, ok, 40000);
     CHECK_TRACE(&r, "SEND(INVITE)@0 RESPONSE(200)@100 RESPONSE(200)@1000 "
                     "RESPONSE(200)@2000 TERMINATED@32100 STRAY(200)@40000");
-    trec_clear(&r);
-    siphon_msg_unref(ok);
-    siphon_msg_unref(ok2);
-    siphon_msg_unref(r180);
-    siphon_msg_unref(inv);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_ict_proceeding_2xx_accepted)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *inv = tx_request("INVITE", "z9hG4bKp2", "pc33.atlanta.example.com", NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *inv = txfix_req(&fx, "INVITE", "z9hG4bKp2", "pc33.atlanta.example.com", NULL);
     siphon_txn *t = start(l, inv, true, &r, 0);
-    siphon_msg *r183 = tx_response(inv, 183, "a");
-    siphon_msg *ok = tx_response(inv, 200, "a");
+    siphon_msg *r183 = txfix_resp(&fx, inv, 183, "a");
+    siphon_msg *ok = txfix_resp(&fx, inv, 200, "a");
     recv_at(l, &r, r183, 10);
     recv_at(l, &r, ok, 5000);
     CHECK_INT(siphon_txn_state_of(t), SIPHON_TXN_ACCEPTED);
@@ -232,19 +210,14 @@ UNIT_TEST(txn_ict_proceeding_2xx_accepted)
     /* Timer M is 64*T1 on every transport (RFC 6026 §8.4). */
     CHECK_TRACE(&r, "SEND(INVITE)@0 RESPONSE(183)@10 RESPONSE(200)@5000 "
                     "TERMINATED@37000");
-    trec_clear(&r);
-    siphon_msg_unref(r183);
-    siphon_msg_unref(ok);
-    siphon_msg_unref(inv);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_ict_transport_error)
 {
     /* §17.1.4: in CALLING (F5.4) and in COMPLETED (F5.12). */
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *inv = tx_request("INVITE", "z9hG4bKte1", "pc33.atlanta.example.com", NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *inv = txfix_req(&fx, "INVITE", "z9hG4bKte1", "pc33.atlanta.example.com", NULL);
     siphon_txn *t = start(l, inv, false, &r, 0);
     trec_run(l, &r, 600);
     CHECK_INT(siphon_txn_transport_error(l, t, 600), 0);
@@ -255,8 +228,8 @@ UNIT_TEST(txn_ict_transport_error)
     CHECK_INT(siphon_txn_next_deadline(l), UINT64_MAX);
     trec_clear(&r);
 
-    siphon_msg *inv2 = tx_request("INVITE", "z9hG4bKte2", "pc33.atlanta.example.com", NULL);
-    siphon_msg *r500 = tx_response(inv2, 500, "z");
+    siphon_msg *inv2 = txfix_req(&fx, "INVITE", "z9hG4bKte2", "pc33.atlanta.example.com", NULL);
+    siphon_msg *r500 = txfix_resp(&fx, inv2, 500, "z");
     t = start(l, inv2, false, &r, 1000);
     recv_at(l, &r, r500, 1200);
     CHECK_INT(siphon_txn_state_of(t), SIPHON_TXN_COMPLETED);
@@ -265,11 +238,7 @@ UNIT_TEST(txn_ict_transport_error)
     CHECK_TRACE(&r, "SEND(INVITE)@1000 SEND(ACK)@1200 RESPONSE(500)@1200 "
                     "TRANSPORT_ERROR@1300 TERMINATED@1300");
     CHECK_INT(siphon_txn_count(l), 0);
-    trec_clear(&r);
-    siphon_msg_unref(r500);
-    siphon_msg_unref(inv);
-    siphon_msg_unref(inv2);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 /* ---- non-INVITE client transaction (§17.1.2) --------------------------- */
@@ -278,9 +247,8 @@ UNIT_TEST(txn_nict_timer_e_f_udp)
 {
     /* E: 0.5, 1, 2, 4, 4, 4 ... s; F at 32 s. RFC 4320: only TIMEOUT,
      * never a synthesised 408. */
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *opt = tx_request("OPTIONS", "z9hG4bKef", "pc33.atlanta.example.com", NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *opt = txfix_req(&fx, "OPTIONS", "z9hG4bKef", "pc33.atlanta.example.com", NULL);
     siphon_txn *t = start(l, opt, false, &r, 0);
     CHECK_INT(siphon_txn_kind_of(t), SIPHON_TXN_NICT);
     CHECK_INT(siphon_txn_state_of(t), SIPHON_TXN_TRYING);
@@ -292,33 +260,27 @@ UNIT_TEST(txn_nict_timer_e_f_udp)
                     "TERMINATED@32000");
     CHECK_INT(trec_count(&r, SIPHON_TXN_EV_RESPONSE), 0);
     CHECK_INT(siphon_txn_count(l), 0);
-    trec_clear(&r);
-    siphon_msg_unref(opt);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_nict_timer_f_tcp)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *reg = tx_request("REGISTER", "z9hG4bKft", "pc33.atlanta.example.com", NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *reg = txfix_req(&fx, "REGISTER", "z9hG4bKft", "pc33.atlanta.example.com", NULL);
     start(l, reg, true, &r, 0);
     trec_run(l, &r, 100000);
     CHECK_TRACE(&r, "SEND(REGISTER)@0 TIMEOUT@32000 TERMINATED@32000");
-    trec_clear(&r);
-    siphon_msg_unref(reg);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_nict_proceeding_e_t2)
 {
     /* A provisional in TRYING -> PROCEEDING; from the next firing on, E
      * is T2 (§17.1.2.2); F still ends it. */
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *bye = tx_request("BYE", "z9hG4bKpe", "pc33.atlanta.example.com", NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *bye = txfix_req(&fx, "BYE", "z9hG4bKpe", "pc33.atlanta.example.com", NULL);
     siphon_txn *t = start(l, bye, false, &r, 0);
-    siphon_msg *r100 = tx_response(bye, 100, NULL);
+    siphon_msg *r100 = txfix_resp(&fx, bye, 100, NULL);
     recv_at(l, &r, r100, 600);
     CHECK_INT(siphon_txn_state_of(t), SIPHON_TXN_PROCEEDING);
     trec_run(l, &r, 100000);
@@ -327,62 +289,48 @@ UNIT_TEST(txn_nict_proceeding_e_t2)
                     "SEND(BYE)@13500 SEND(BYE)@17500 SEND(BYE)@21500 "
                     "SEND(BYE)@25500 SEND(BYE)@29500 TIMEOUT@32000 "
                     "TERMINATED@32000");
-    trec_clear(&r);
-    siphon_msg_unref(r100);
-    siphon_msg_unref(bye);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_nict_final_completed_udp)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *opt = tx_request("OPTIONS", "z9hG4bKfc", "pc33.atlanta.example.com", NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *opt = txfix_req(&fx, "OPTIONS", "z9hG4bKfc", "pc33.atlanta.example.com", NULL);
     siphon_txn *t = start(l, opt, false, &r, 0);
-    siphon_msg *ok = tx_response(opt, 200, "t");
+    siphon_msg *ok = txfix_resp(&fx, opt, 200, "t");
     recv_at(l, &r, ok, 100);
     CHECK_INT(siphon_txn_state_of(t), SIPHON_TXN_COMPLETED);
     recv_at(l, &r, ok, 2000); /* absorbed by Timer K's wait */
     trec_run(l, &r, 100000);
     CHECK_TRACE(&r, "SEND(OPTIONS)@0 RESPONSE(200)@100 TERMINATED@5100");
-    trec_clear(&r);
-    siphon_msg_unref(ok);
-    siphon_msg_unref(opt);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_nict_proceeding_final_tcp)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *sub = tx_request("SUBSCRIBE", "z9hG4bKpf", "pc33.atlanta.example.com", NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *sub = txfix_req(&fx, "SUBSCRIBE", "z9hG4bKpf", "pc33.atlanta.example.com", NULL);
     siphon_txn *t = start(l, sub, true, &r, 0);
-    siphon_msg *r100 = tx_response(sub, 100, NULL);
-    siphon_msg *r183 = tx_response(sub, 183, "t");
-    siphon_msg *r202 = tx_response(sub, 202, "t");
+    siphon_msg *r100 = txfix_resp(&fx, sub, 100, NULL);
+    siphon_msg *r183 = txfix_resp(&fx, sub, 183, "t");
+    siphon_msg *r202 = txfix_resp(&fx, sub, 202, "t");
     recv_at(l, &r, r100, 10);
     recv_at(l, &r, r183, 20); /* F6.8 */
     CHECK_INT(siphon_txn_state_of(t), SIPHON_TXN_PROCEEDING);
     recv_at(l, &r, r202, 30); /* F6.11, then K = 0 */
     CHECK_TRACE(&r, "SEND(SUBSCRIBE)@0 RESPONSE(100)@10 RESPONSE(183)@20 "
                     "RESPONSE(202)@30 TERMINATED@30");
-    trec_clear(&r);
-    siphon_msg_unref(r100);
-    siphon_msg_unref(r183);
-    siphon_msg_unref(r202);
-    siphon_msg_unref(sub);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_nict_transport_error)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *a = tx_request("MESSAGE", "z9hG4bKn1", "pc33.atlanta.example.com", NULL);
-    siphon_msg *b = tx_request("MESSAGE", "z9hG4bKn2", "pc33.atlanta.example.com", NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *a = txfix_req(&fx, "MESSAGE", "z9hG4bKn1", "pc33.atlanta.example.com", NULL);
+    siphon_msg *b = txfix_req(&fx, "MESSAGE", "z9hG4bKn2", "pc33.atlanta.example.com", NULL);
     siphon_txn *ta = start(l, a, true, &r, 0);
     siphon_txn *tb = start(l, b, true, &r, 0);
-    siphon_msg *r180 = tx_response(b, 180, "q");
+    siphon_msg *r180 = txfix_resp(&fx, b, 180, "q");
     recv_at(l, &r, r180, 5);
     CHECK_INT(siphon_txn_transport_error(l, ta, 10), 0); /* F6.4 TRYING */
     CHECK_INT(siphon_txn_transport_error(l, tb, 10), 0); /* F6.10 PROCEEDING */
@@ -393,9 +341,5 @@ UNIT_TEST(txn_nict_transport_error)
                     "TRANSPORT_ERROR@10 TERMINATED@10 TRANSPORT_ERROR@10 "
                     "TERMINATED@10");
     CHECK_INT(siphon_txn_count(l), 0);
-    trec_clear(&r);
-    siphon_msg_unref(r180);
-    siphon_msg_unref(a);
-    siphon_msg_unref(b);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }

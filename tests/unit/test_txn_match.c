@@ -22,16 +22,15 @@ static void recv_at(siphon_txn_layer *l, trec *r, siphon_msg *m, uint64_t now)
 UNIT_TEST(txn_match_server_branch_sentby_method)
 {
     /* §17.2.3: branch AND sent-by AND method (ACK matching INVITE). */
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *inv_a = tx_request("INVITE", "z9hG4bKsame", SENTBY, NULL);
-    siphon_msg *inv_b = tx_request("INVITE", "z9hG4bKsame", "other.example.com", NULL);
-    siphon_msg *inv_p = tx_request("INVITE", "z9hG4bKsame", "pc33.atlanta.example.com:5080", NULL);
-    siphon_msg *opt_a = tx_request("OPTIONS", "z9hG4bKsame", SENTBY, NULL);
-    siphon_msg *can_a = tx_request("CANCEL", "z9hG4bKsame", SENTBY, NULL);
-    siphon_msg *can_b = tx_request("CANCEL", "z9hG4bKsame", "other.example.com", NULL);
-    siphon_msg *can_x = tx_request("CANCEL", "z9hG4bKnone", SENTBY, NULL);
-    siphon_msg *ack_a = tx_request("ACK", "z9hG4bKsame", SENTBY, NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *inv_a = txfix_req(&fx, "INVITE", "z9hG4bKsame", SENTBY, NULL);
+    siphon_msg *inv_b = txfix_req(&fx, "INVITE", "z9hG4bKsame", "other.example.com", NULL);
+    siphon_msg *inv_p = txfix_req(&fx, "INVITE", "z9hG4bKsame", "pc33.atlanta.example.com:5080", NULL);
+    siphon_msg *opt_a = txfix_req(&fx, "OPTIONS", "z9hG4bKsame", SENTBY, NULL);
+    siphon_msg *can_a = txfix_req(&fx, "CANCEL", "z9hG4bKsame", SENTBY, NULL);
+    siphon_msg *can_b = txfix_req(&fx, "CANCEL", "z9hG4bKsame", "other.example.com", NULL);
+    siphon_msg *can_x = txfix_req(&fx, "CANCEL", "z9hG4bKnone", SENTBY, NULL);
+    siphon_msg *ack_a = txfix_req(&fx, "ACK", "z9hG4bKsame", SENTBY, NULL);
     recv_at(l, &r, inv_a, 0);
     siphon_txn *ta = trec_last_request(&r);
     recv_at(l, &r, inv_b, 0);
@@ -53,42 +52,36 @@ UNIT_TEST(txn_match_server_branch_sentby_method)
     CHECK(siphon_txn_find_cancelled(l, can_x) == NULL);
     CHECK(siphon_txn_find_cancelled(l, inv_a) == NULL); /* not a CANCEL */
     /* The CANCEL's own retransmission matches its NIST, not the IST. */
-    siphon_msg *ok = tx_response(can_a, 200, "s");
+    siphon_msg *ok = txfix_resp(&fx, can_a, 200, "s");
     trec_clear(&r);
     CHECK_INT(siphon_txn_respond(l, tc, ok, 10), 0);
     trec_drain(l, &r, 10);
     recv_at(l, &r, can_a, 20);
     CHECK_TRACE(&r, "SEND(200)@10 SEND(200)@20");
     /* The ACK for a non-2xx goes to the IST of its sender. */
-    siphon_msg *r487 = tx_response(inv_a, 487, "s");
+    siphon_msg *r487 = txfix_resp(&fx, inv_a, 487, "s");
     CHECK_INT(siphon_txn_respond(l, ta, r487, 30), 0);
     recv_at(l, &r, ack_a, 40);
     CHECK_INT(siphon_txn_state_of(ta), SIPHON_TXN_CONFIRMED);
     CHECK_INT(siphon_txn_state_of(tb), SIPHON_TXN_PROCEEDING);
-    trec_clear(&r);
-    siphon_msg *all[] = {inv_a, inv_b, inv_p, opt_a, can_a, can_b, can_x,
-                         ack_a, ok,    r487};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        siphon_msg_unref(all[i]);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_match_client_branch_method)
 {
     /* §17.1.3: the CANCEL shares the INVITE's branch; the CSeq method
      * tells their responses apart. */
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *inv = tx_request("INVITE", "z9hG4bKcb", SENTBY, NULL);
-    siphon_msg *can = tx_request("CANCEL", "z9hG4bKcb", SENTBY, NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *inv = txfix_req(&fx, "INVITE", "z9hG4bKcb", SENTBY, NULL);
+    siphon_msg *can = txfix_req(&fx, "CANCEL", "z9hG4bKcb", SENTBY, NULL);
     siphon_txn *ti = NULL, *tc = NULL;
     CHECK_INT(siphon_txn_client_start(l, inv, true, NULL, 0, &ti), 0);
     CHECK_INT(siphon_txn_client_start(l, can, true, NULL, 0, &tc), 0);
     CHECK_INT(siphon_txn_client_start(l, inv, true, NULL, 0, NULL), SIPHON_EDUP);
-    siphon_msg *ok_c = tx_response(can, 200, "s");
-    siphon_msg *r487 = tx_response(inv, 487, "s");
-    siphon_msg *oreq = tx_request("OPTIONS", "z9hG4bKzz", SENTBY, NULL);
-    siphon_msg *other = tx_response(oreq, 200, "s");
+    siphon_msg *ok_c = txfix_resp(&fx, can, 200, "s");
+    siphon_msg *r487 = txfix_resp(&fx, inv, 487, "s");
+    siphon_msg *oreq = txfix_req(&fx, "OPTIONS", "z9hG4bKzz", SENTBY, NULL);
+    siphon_msg *other = txfix_resp(&fx, oreq, 200, "s");
     trec_drain(l, &r, 0);
     recv_at(l, &r, ok_c, 10);
     CHECK_INT(siphon_txn_state_of(ti), SIPHON_TXN_CALLING);
@@ -98,14 +91,7 @@ UNIT_TEST(txn_match_client_branch_method)
                     "TERMINATED@10 SEND(ACK)@20 RESPONSE(487)@20 "
                     "TERMINATED@20 STRAY(200)@30");
     CHECK(r.ev[2].txn == tc && r.ev[5].txn == ti);
-    trec_clear(&r);
-    siphon_msg_unref(inv);
-    siphon_msg_unref(can);
-    siphon_msg_unref(ok_c);
-    siphon_msg_unref(r487);
-    siphon_msg_unref(other);
-    siphon_msg_unref(oreq);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 /* ---- RFC 2543 fallback (§17.2.3) ---------------------------------------- */
@@ -130,15 +116,15 @@ static siphon_msg *old_msg(const char *method, const char *cseq_method,
 
 UNIT_TEST(txn_match_rfc2543_fallback)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
+    TXN_FIXTURE(fx, NULL);
     const char *via = "SIP/2.0/UDP old.example.com:5060;branch=1";
-    siphon_msg *inv = old_msg("INVITE", "INVITE", NULL, via, 7);
-    siphon_msg *inv8 = old_msg("INVITE", "INVITE", NULL, via, 8);
-    siphon_msg *ack = old_msg("ACK", "ACK", "srv", via, 7);
-    siphon_msg *ack_bad = old_msg("ACK", "ACK", "other", via, 7);
-    siphon_msg *can = old_msg("CANCEL", "CANCEL", NULL, via, 7);
-    siphon_msg *nob = old_msg("OPTIONS", "OPTIONS", NULL, "SIP/2.0/UDP old.example.com", 9);
+    siphon_msg *inv = txfix_keep(&fx, old_msg("INVITE", "INVITE", NULL, via, 7));
+    siphon_msg *inv8 = txfix_keep(&fx, old_msg("INVITE", "INVITE", NULL, via, 8));
+    siphon_msg *ack = txfix_keep(&fx, old_msg("ACK", "ACK", "srv", via, 7));
+    siphon_msg *ack_bad = txfix_keep(&fx, old_msg("ACK", "ACK", "other", via, 7));
+    siphon_msg *can = txfix_keep(&fx, old_msg("CANCEL", "CANCEL", NULL, via, 7));
+    siphon_msg *nob = txfix_keep(
+        &fx, old_msg("OPTIONS", "OPTIONS", NULL, "SIP/2.0/UDP old.example.com", 9));
     recv_at(l, &r, inv, 0);
     siphon_txn *t = trec_last_request(&r);
     recv_at(l, &r, inv, 100);  /* a retransmission: same transaction */
@@ -149,7 +135,7 @@ UNIT_TEST(txn_match_rfc2543_fallback)
     recv_at(l, &r, can, 150);  /* the CANCEL's own NIST */
     siphon_txn *tc = trec_last_request(&r);
     CHECK(tc != t && siphon_txn_kind_of(tc) == SIPHON_TXN_NIST);
-    siphon_msg *r486 = tx_response(inv, 486, "srv");
+    siphon_msg *r486 = txfix_resp(&fx, inv, 486, "srv");
     CHECK_INT(siphon_txn_respond(l, t, r486, 200), 0);
     trec_drain(l, &r, 200);
     /* The ACK must carry the To tag of the response the IST sent. */
@@ -163,44 +149,34 @@ UNIT_TEST(txn_match_rfc2543_fallback)
     CHECK_TRACE(&r, "REQUEST(INVITE)@0 REQUEST(INVITE)@100 REQUEST(CANCEL)@150 "
                     "SEND(486)@200 SEND(100)@300 STRAY(ACK)@300 "
                     "REQUEST(OPTIONS)@500");
-    trec_clear(&r);
-    siphon_msg *all[] = {inv, inv8, ack, ack_bad, can, nob, r486};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        siphon_msg_unref(all[i]);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_match_rfc2543_ack_for_2xx)
 {
     /* RFC 6026 §7.1 with the fallback: the ACK for the 2xx carries the
      * 2xx's To tag, matches the IST in ACCEPTED and goes to the TU. */
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
+    TXN_FIXTURE(fx, NULL);
     const char *via = "SIP/2.0/UDP old.example.com";
-    siphon_msg *inv = old_msg("INVITE", "INVITE", NULL, via, 3);
-    siphon_msg *ack = old_msg("ACK", "ACK", "SRV", via, 3); /* tag case */
+    siphon_msg *inv = txfix_keep(&fx, old_msg("INVITE", "INVITE", NULL, via, 3));
+    siphon_msg *ack = txfix_keep(&fx, old_msg("ACK", "ACK", "SRV", via, 3)); /* tag case */
     recv_at(l, &r, inv, 0);
     siphon_txn *t = trec_last_request(&r);
-    siphon_msg *ok = tx_response(inv, 200, "srv");
+    siphon_msg *ok = txfix_resp(&fx, inv, 200, "srv");
     CHECK_INT(siphon_txn_respond(l, t, ok, 10), 0);
     trec_drain(l, &r, 10);
     recv_at(l, &r, ack, 20);
     CHECK_TRACE(&r, "REQUEST(INVITE)@0 SEND(200)@10 ACK(ACK)@20");
-    trec_clear(&r);
-    siphon_msg_unref(inv);
-    siphon_msg_unref(ack);
-    siphon_msg_unref(ok);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_match_branch_case)
 {
     /* §7.3.1: the branch is a token, matched without regard to case. */
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *reg = tx_request("REGISTER", "z9hG4bKAbC", SENTBY, NULL);
-    siphon_msg *reg2 = tx_request("REGISTER", "z9hG4bKaBc", SENTBY, NULL);
-    siphon_msg *ok = tx_response(reg2, 200, "s");
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *reg = txfix_req(&fx, "REGISTER", "z9hG4bKAbC", SENTBY, NULL);
+    siphon_msg *reg2 = txfix_req(&fx, "REGISTER", "z9hG4bKaBc", SENTBY, NULL);
+    siphon_msg *ok = txfix_resp(&fx, reg2, 200, "s");
     CHECK_INT(siphon_txn_client_start(l, reg, true, NULL, 0, NULL), 0);
     trec_drain(l, &r, 0);
     recv_at(l, &r, ok, 5);
@@ -209,19 +185,14 @@ UNIT_TEST(txn_match_branch_case)
     recv_at(l, &r, reg, 10);
     recv_at(l, &r, reg2, 20); /* the same server transaction */
     CHECK_INT(trec_count(&r, SIPHON_TXN_EV_REQUEST), 1);
-    trec_clear(&r);
-    siphon_msg_unref(reg);
-    siphon_msg_unref(reg2);
-    siphon_msg_unref(ok);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 /* ---- bad input ---------------------------------------------------------- */
 
 UNIT_TEST(txn_bad_input)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
+    TXN_FIXTURE(fx, NULL);
     siphon_msg *novia = tx_parse("OPTIONS sip:a@b SIP/2.0\n"
                                  "From: <sip:c@d>;tag=1\nTo: <sip:a@b>\n"
                                  "Call-ID: x\nCSeq: 1 OPTIONS\n\n");
@@ -230,11 +201,15 @@ UNIT_TEST(txn_bad_input)
                                   "Call-ID: x\n\n");
     siphon_msg *resp_novia = tx_parse("SIP/2.0 200 OK\nCall-ID: x\n"
                                       "CSeq: 1 OPTIONS\n\n");
-    siphon_msg *mismatch = tx_request("OPTIONS", "z9hG4bKmm", SENTBY, "INFO");
-    siphon_msg *ack = tx_request("ACK", "z9hG4bKack", SENTBY, NULL);
+    siphon_msg *mismatch = txfix_req(&fx, "OPTIONS", "z9hG4bKmm", SENTBY, "INFO");
+    siphon_msg *ack = txfix_req(&fx, "ACK", "z9hG4bKack", SENTBY, NULL);
     siphon_msg *nobranch = tx_parse("OPTIONS sip:a@b SIP/2.0\n"
                                     "Via: SIP/2.0/UDP h\n"
                                     "Call-ID: x\nCSeq: 1 OPTIONS\n\n");
+    txfix_keep(&fx, novia);
+    txfix_keep(&fx, nocseq);
+    txfix_keep(&fx, resp_novia);
+    txfix_keep(&fx, nobranch);
     CHECK(novia && nocseq && resp_novia && mismatch && ack && nobranch);
     CHECK_INT(siphon_txn_receive(l, novia, false, NULL, 0), SIPHON_EINVAL);
     CHECK_INT(siphon_txn_receive(l, nocseq, false, NULL, 0), SIPHON_EINVAL);
@@ -258,10 +233,7 @@ UNIT_TEST(txn_bad_input)
     trec_drain(l, &r, 0);
     CHECK_INT(r.n, 0);
     CHECK_INT(siphon_txn_count(l), 0);
-    siphon_msg *all[] = {novia, nocseq, resp_novia, mismatch, ack, nobranch};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        siphon_msg_unref(all[i]);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
     siphon_txn_layer_free(NULL);
 }
 
@@ -271,10 +243,9 @@ UNIT_TEST(txn_tick_late_catches_up)
 {
     /* One late tick fires every due timer in deadline order, each at its
      * own deadline, so the schedule does not stretch. */
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *inv = tx_request("INVITE", "z9hG4bKlate", SENTBY, NULL);
-    siphon_msg *opt = tx_request("OPTIONS", "z9hG4bKlate2", SENTBY, NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *inv = txfix_req(&fx, "INVITE", "z9hG4bKlate", SENTBY, NULL);
+    siphon_msg *opt = txfix_req(&fx, "OPTIONS", "z9hG4bKlate2", SENTBY, NULL);
     CHECK_INT(siphon_txn_client_start(l, inv, false, NULL, 0, NULL), 0);
     CHECK_INT(siphon_txn_client_start(l, opt, false, NULL, 1000, NULL), 0);
     trec_drain(l, &r, 0);
@@ -287,10 +258,7 @@ UNIT_TEST(txn_tick_late_catches_up)
                     "SEND(OPTIONS)@8000 SEND(INVITE)@8000 SEND(OPTIONS)@8000 "
                     "SEND(INVITE)@8000 SEND(OPTIONS)@8000 SEND(INVITE)@8000");
     CHECK_INT(siphon_txn_next_deadline(l), 8500);
-    trec_clear(&r);
-    siphon_msg_unref(inv);
-    siphon_msg_unref(opt);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 /* ---- bounded lifetime ----------------------------------------------------- */
@@ -305,8 +273,7 @@ UNIT_TEST(txn_tick_late_catches_up)
  */
 UNIT_TEST(txn_quiescence)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
+    TXN_FIXTURE(fx, NULL);
     enum { N = 24 };
     siphon_msg *keep[4 * N];
     size_t nk = 0;
@@ -351,10 +318,9 @@ UNIT_TEST(txn_quiescence)
     CHECK_INT(trec_count(&r, SIPHON_TXN_EV_TERMINATED), 2 * N);
     siphon_txn_event ev;
     CHECK(!siphon_txn_poll(l, &ev));
-    trec_clear(&r);
     for (size_t i = 0; i < nk; i++)
         siphon_msg_unref(keep[i]);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_sizeof_budget)

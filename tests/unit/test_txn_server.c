@@ -64,17 +64,18 @@ static void respond_at(siphon_txn_layer *l, trec *r, siphon_txn *t,
 
 UNIT_TEST(txn_ist_proceeding_completed_udp)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *inv = tx_request("INVITE", "z9hG4bKist1", SENTBY, NULL);
-    siphon_msg *ack = tx_request("ACK", "z9hG4bKist1", SENTBY, NULL);
-    siphon_msg *r180 = tx_response(inv, 180, "srv");
-    siphon_msg *r486 = tx_response(inv, 486, "srv");
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *inv = txfix_req(&fx, "INVITE", "z9hG4bKist1", SENTBY, NULL);
+    siphon_msg *ack = txfix_req(&fx, "ACK", "z9hG4bKist1", SENTBY, NULL);
+    siphon_msg *r180 = txfix_resp(&fx, inv, 180, "srv");
+    siphon_msg *r486 = txfix_resp(&fx, inv, 486, "srv");
     recv_at(l, &r, inv, false, 0);                 /* F7.1 */
     siphon_txn *t = trec_last_request(&r);
     CHECK(t != NULL);
-    if (!t)
+    if (!t) {
+        txfix_end(&fx);
         return;
+    }
     CHECK_INT(siphon_txn_kind_of(t), SIPHON_TXN_IST);
     CHECK_INT(siphon_txn_state_of(t), SIPHON_TXN_PROCEEDING);
     recv_at(l, &r, inv, false, 100); /* nothing to resend yet */
@@ -104,21 +105,15 @@ UNIT_TEST(txn_ist_proceeding_completed_udp)
         CHECK_STR(siphon_msg_call_id(m), "a84b4c76e66710@pc33.atlanta.example.com");
     }
     CHECK_INT(siphon_txn_count(l), 0);
-    trec_clear(&r);
-    siphon_msg_unref(inv);
-    siphon_msg_unref(ack);
-    siphon_msg_unref(r180);
-    siphon_msg_unref(r486);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_ist_timer_g_h_udp)
 {
     /* G: 0.5, 1, 2, 4, 4, 4 ... s (capped at T2); H at 64*T1. */
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *inv = tx_request("INVITE", "z9hG4bKgh", SENTBY, NULL);
-    siphon_msg *r302 = tx_response(inv, 302, "srv");
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *inv = txfix_req(&fx, "INVITE", "z9hG4bKgh", SENTBY, NULL);
+    siphon_msg *r302 = txfix_resp(&fx, inv, 302, "srv");
     recv_at(l, &r, inv, false, 0);
     respond_at(l, &r, trec_last_request(&r), r302, 0); /* before the 100 timer */
     trec_run(l, &r, 100000);
@@ -127,23 +122,19 @@ UNIT_TEST(txn_ist_timer_g_h_udp)
                     "SEND(302)@11500 SEND(302)@15500 SEND(302)@19500 "
                     "SEND(302)@23500 SEND(302)@27500 SEND(302)@31500 "
                     "TIMEOUT@32000 TERMINATED@32000");
-    trec_clear(&r);
-    siphon_msg_unref(inv);
-    siphon_msg_unref(r302);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_ist_tcp)
 {
     /* Reliable: no G; ACK -> CONFIRMED -> I = 0 at once. A second IST
      * never ACKed times out on H. */
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *inv = tx_request("INVITE", "z9hG4bKtcp1", SENTBY, NULL);
-    siphon_msg *ack = tx_request("ACK", "z9hG4bKtcp1", SENTBY, NULL);
-    siphon_msg *inv2 = tx_request("INVITE", "z9hG4bKtcp2", SENTBY, NULL);
-    siphon_msg *r404 = tx_response(inv, 404, "s");
-    siphon_msg *r603 = tx_response(inv2, 603, "s");
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *inv = txfix_req(&fx, "INVITE", "z9hG4bKtcp1", SENTBY, NULL);
+    siphon_msg *ack = txfix_req(&fx, "ACK", "z9hG4bKtcp1", SENTBY, NULL);
+    siphon_msg *inv2 = txfix_req(&fx, "INVITE", "z9hG4bKtcp2", SENTBY, NULL);
+    siphon_msg *r404 = txfix_resp(&fx, inv, 404, "s");
+    siphon_msg *r603 = txfix_resp(&fx, inv2, 603, "s");
     recv_at(l, &r, inv, true, 0);
     respond_at(l, &r, trec_last_request(&r), r404, 10);
     recv_at(l, &r, ack, true, 20);
@@ -153,24 +144,17 @@ UNIT_TEST(txn_ist_tcp)
     CHECK_TRACE(&r, "REQUEST(INVITE)@0 SEND(404)@10 TERMINATED@20 "
                     "REQUEST(INVITE)@30 SEND(603)@40 TIMEOUT@32040 "
                     "TERMINATED@32040");
-    trec_clear(&r);
-    siphon_msg_unref(inv);
-    siphon_msg_unref(ack);
-    siphon_msg_unref(inv2);
-    siphon_msg_unref(r404);
-    siphon_msg_unref(r603);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_ist_2xx_accepted)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *inv = tx_request("INVITE", "z9hG4bKacc", SENTBY, NULL);
-    siphon_msg *ack_same = tx_request("ACK", "z9hG4bKacc", SENTBY, NULL);
-    siphon_msg *ack_new = tx_request("ACK", "z9hG4bKnewbranch", SENTBY, NULL);
-    siphon_msg *ok = tx_response(inv, 200, "srv");
-    siphon_msg *r486 = tx_response(inv, 486, "srv");
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *inv = txfix_req(&fx, "INVITE", "z9hG4bKacc", SENTBY, NULL);
+    siphon_msg *ack_same = txfix_req(&fx, "ACK", "z9hG4bKacc", SENTBY, NULL);
+    siphon_msg *ack_new = txfix_req(&fx, "ACK", "z9hG4bKnewbranch", SENTBY, NULL);
+    siphon_msg *ok = txfix_resp(&fx, inv, 200, "srv");
+    siphon_msg *r486 = txfix_resp(&fx, inv, 486, "srv");
     recv_at(l, &r, inv, false, 0);
     siphon_txn *t = trec_last_request(&r);
     respond_at(l, &r, t, ok, 50);                  /* F7.5 */
@@ -189,22 +173,15 @@ UNIT_TEST(txn_ist_2xx_accepted)
                     "TERMINATED@32050");
     /* The TU answered before 200 ms: no 100 was generated. */
     CHECK_INT(siphon_txn_count(l), 0);
-    trec_clear(&r);
-    siphon_msg_unref(inv);
-    siphon_msg_unref(ack_same);
-    siphon_msg_unref(ack_new);
-    siphon_msg_unref(ok);
-    siphon_msg_unref(r486);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_ist_transport_error)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *a = tx_request("INVITE", "z9hG4bKtea", SENTBY, NULL);
-    siphon_msg *b = tx_request("INVITE", "z9hG4bKteb", SENTBY, NULL);
-    siphon_msg *r500 = tx_response(b, 500, "s");
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *a = txfix_req(&fx, "INVITE", "z9hG4bKtea", SENTBY, NULL);
+    siphon_msg *b = txfix_req(&fx, "INVITE", "z9hG4bKteb", SENTBY, NULL);
+    siphon_msg *r500 = txfix_resp(&fx, b, 500, "s");
     recv_at(l, &r, a, false, 0);
     siphon_txn *ta = trec_last_request(&r);
     recv_at(l, &r, b, false, 0);
@@ -218,11 +195,7 @@ UNIT_TEST(txn_ist_transport_error)
                     "TERMINATED@20");
     CHECK_INT(siphon_txn_count(l), 0);
     CHECK_INT(siphon_txn_next_deadline(l), UINT64_MAX);
-    trec_clear(&r);
-    siphon_msg_unref(a);
-    siphon_msg_unref(b);
-    siphon_msg_unref(r500);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_ist_auto_100_config)
@@ -230,33 +203,29 @@ UNIT_TEST(txn_ist_auto_100_config)
     /* The 200 ms of §17.2.1 is configurable: at once, or never. */
     siphon_txn_config cfg = SIPHON_TXN_CONFIG_DEFAULT;
     cfg.trying_ms = 0;
-    siphon_txn_layer *l = siphon_txn_layer_new(&cfg);
-    trec r = {0};
+    TXN_FIXTURE(fx, &cfg);
     siphon_msg *inv = tx_request("INVITE", "z9hG4bKa0", SENTBY, NULL);
     recv_at(l, &r, inv, false, 7);
     CHECK_TRACE(&r, "REQUEST(INVITE)@7 SEND(100)@7");
-    trec_clear(&r);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 
     cfg.trying_ms = SIPHON_TXN_NO_AUTO_100;
-    l = siphon_txn_layer_new(&cfg);
+    l = txfix_begin(&fx, &cfg, &r);
+    txfix_keep(&fx, inv); /* the same INVITE, now the fixture's */
     recv_at(l, &r, inv, false, 0);
     trec_run(l, &r, 100000);
     CHECK_TRACE(&r, "REQUEST(INVITE)@0");
     CHECK_INT(siphon_txn_next_deadline(l), UINT64_MAX);
-    trec_clear(&r);
-    siphon_txn_layer_free(l); /* frees the live IST too */
-    siphon_msg_unref(inv);
+    txfix_end(&fx); /* frees the live IST too */
 }
 
 /* ---- non-INVITE server transaction (§17.2.2) ---------------------------- */
 
 UNIT_TEST(txn_nist_trying_completed_udp)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *opt = tx_request("OPTIONS", "z9hG4bKn1", SENTBY, NULL);
-    siphon_msg *ok = tx_response(opt, 200, "s");
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *opt = txfix_req(&fx, "OPTIONS", "z9hG4bKn1", SENTBY, NULL);
+    siphon_msg *ok = txfix_resp(&fx, opt, 200, "s");
     recv_at(l, &r, opt, false, 0);                 /* F8.1 */
     siphon_txn *t = trec_last_request(&r);
     CHECK_INT(siphon_txn_kind_of(t), SIPHON_TXN_NIST);
@@ -273,20 +242,16 @@ UNIT_TEST(txn_nist_trying_completed_udp)
     CHECK_TRACE(&r, "REQUEST(OPTIONS)@0 SEND(200)@40100 SEND(200)@40200 "
                     "TERMINATED@72100 REQUEST(OPTIONS)@100000");
     CHECK_INT(siphon_txn_count(l), 1);
-    trec_clear(&r);
-    siphon_msg_unref(opt);
-    siphon_msg_unref(ok);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_nist_proceeding_tcp)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *reg = tx_request("REGISTER", "z9hG4bKn2", SENTBY, NULL);
-    siphon_msg *r100 = tx_response(reg, 100, NULL);
-    siphon_msg *r183 = tx_response(reg, 183, "s");
-    siphon_msg *r401 = tx_response(reg, 401, "s");
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *reg = txfix_req(&fx, "REGISTER", "z9hG4bKn2", SENTBY, NULL);
+    siphon_msg *r100 = txfix_resp(&fx, reg, 100, NULL);
+    siphon_msg *r183 = txfix_resp(&fx, reg, 183, "s");
+    siphon_msg *r401 = txfix_resp(&fx, reg, 401, "s");
     recv_at(l, &r, reg, true, 0);
     siphon_txn *t = trec_last_request(&r);
     respond_at(l, &r, t, r100, 10);                /* F8.2 */
@@ -296,22 +261,16 @@ UNIT_TEST(txn_nist_proceeding_tcp)
     respond_at(l, &r, t, r401, 40);                /* F8.6, J = 0 */
     CHECK_TRACE(&r, "REQUEST(REGISTER)@0 SEND(100)@10 SEND(183)@20 "
                     "SEND(183)@30 SEND(401)@40 TERMINATED@40");
-    trec_clear(&r);
-    siphon_msg_unref(reg);
-    siphon_msg_unref(r100);
-    siphon_msg_unref(r183);
-    siphon_msg_unref(r401);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_nist_transport_error)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *a = tx_request("INFO", "z9hG4bKnta", SENTBY, NULL);
-    siphon_msg *b = tx_request("INFO", "z9hG4bKntb", SENTBY, NULL);
-    siphon_msg *r180 = tx_response(a, 180, "s");
-    siphon_msg *r200 = tx_response(b, 200, "s");
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *a = txfix_req(&fx, "INFO", "z9hG4bKnta", SENTBY, NULL);
+    siphon_msg *b = txfix_req(&fx, "INFO", "z9hG4bKntb", SENTBY, NULL);
+    siphon_msg *r180 = txfix_resp(&fx, a, 180, "s");
+    siphon_msg *r200 = txfix_resp(&fx, b, 200, "s");
     recv_at(l, &r, a, false, 0);
     siphon_txn *ta = trec_last_request(&r);
     recv_at(l, &r, b, false, 0);
@@ -325,20 +284,14 @@ UNIT_TEST(txn_nist_transport_error)
                     "TRANSPORT_ERROR@9 TERMINATED@9 TRANSPORT_ERROR@9 "
                     "TERMINATED@9");
     CHECK_INT(siphon_txn_count(l), 0);
-    trec_clear(&r);
-    siphon_msg_unref(a);
-    siphon_msg_unref(b);
-    siphon_msg_unref(r180);
-    siphon_msg_unref(r200);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }
 
 UNIT_TEST(txn_server_respond_errors)
 {
-    siphon_txn_layer *l = siphon_txn_layer_new(NULL);
-    trec r = {0};
-    siphon_msg *opt = tx_request("OPTIONS", "z9hG4bKre", SENTBY, NULL);
-    siphon_msg *cli = tx_request("OPTIONS", "z9hG4bKrc", SENTBY, NULL);
+    TXN_FIXTURE(fx, NULL);
+    siphon_msg *opt = txfix_req(&fx, "OPTIONS", "z9hG4bKre", SENTBY, NULL);
+    siphon_msg *cli = txfix_req(&fx, "OPTIONS", "z9hG4bKrc", SENTBY, NULL);
     recv_at(l, &r, opt, false, 0);
     siphon_txn *t = trec_last_request(&r);
     siphon_txn *c = NULL;
@@ -348,8 +301,5 @@ UNIT_TEST(txn_server_respond_errors)
     CHECK_INT(siphon_txn_respond(NULL, t, opt, 0), SIPHON_EINVAL);
     CHECK_INT(siphon_txn_respond(l, NULL, opt, 0), SIPHON_EINVAL);
     trec_drain(l, &r, 0);
-    trec_clear(&r);
-    siphon_msg_unref(opt);
-    siphon_msg_unref(cli);
-    siphon_txn_layer_free(l);
+    txfix_end(&fx);
 }

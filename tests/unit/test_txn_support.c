@@ -144,3 +144,45 @@ siphon_txn *trec_last_request(const trec *r)
             return r->ev[i].txn;
     return NULL;
 }
+
+siphon_txn_layer *txfix_begin(txfix *f, const siphon_txn_config *cfg, trec *r)
+{
+    memset(f, 0, sizeof *f);
+    f->l = siphon_txn_layer_new(cfg);
+    f->r = r;
+    return f->l;
+}
+
+siphon_msg *txfix_keep(txfix *f, siphon_msg *m)
+{
+    if (!m)
+        return NULL;
+    if (f->nmsg == TXFIX_MAX_MSGS) {
+        fprintf(stderr, "txfix_keep: more than %d messages\n", TXFIX_MAX_MSGS);
+        abort();
+    }
+    f->msg[f->nmsg++] = m;
+    return m;
+}
+
+siphon_msg *txfix_req(txfix *f, const char *method, const char *branch,
+                      const char *sentby, const char *cseq_method)
+{
+    return txfix_keep(f, tx_request(method, branch, sentby, cseq_method));
+}
+
+siphon_msg *txfix_resp(txfix *f, siphon_msg *req, int status, const char *totag)
+{
+    return txfix_keep(f, tx_response(req, status, totag));
+}
+
+void txfix_end(txfix *f)
+{
+    if (f->r)
+        trec_clear(f->r);
+    for (size_t i = 0; i < f->nmsg; i++)
+        siphon_msg_unref(f->msg[i]);
+    f->nmsg = 0;
+    siphon_txn_layer_free(f->l);
+    f->l = NULL;
+}

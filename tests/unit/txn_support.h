@@ -48,4 +48,37 @@ const char *trec_trace(const trec *r);
 /* The server transaction the last REQUEST event in r announced, or NULL. */
 siphon_txn *trec_last_request(const trec *r);
 
+/*
+ * The per-test fixture: the layer, the test's recorder and the messages
+ * the test made. txfix_end() clears the recorder, drops every kept
+ * message and frees the layer (with any live transaction).
+ */
+#define TXFIX_MAX_MSGS 16
+
+typedef struct txfix {
+    siphon_txn_layer *l;
+    trec *r;
+    siphon_msg *msg[TXFIX_MAX_MSGS];
+    size_t nmsg;
+} txfix;
+
+/* Declares the fixture fx, the recorder r and the layer l (cfg: NULL for
+ * the defaults) the way every transaction test starts. */
+#define TXN_FIXTURE(fx, cfg)                                                 \
+    txfix fx;                                                                \
+    trec r = {0};                                                            \
+    siphon_txn_layer *l = txfix_begin(&fx, (cfg), &r)
+
+/* A new layer (cfg: NULL for the defaults) recording into r. */
+siphon_txn_layer *txfix_begin(txfix *f, const siphon_txn_config *cfg, trec *r);
+/* Take over the reference to m (NULL is passed through); returns m. */
+siphon_msg *txfix_keep(txfix *f, siphon_msg *m);
+/* tx_request() and tx_response(), kept by the fixture. */
+siphon_msg *txfix_req(txfix *f, const char *method, const char *branch,
+                      const char *sentby, const char *cseq_method);
+siphon_msg *txfix_resp(txfix *f, siphon_msg *req, int status,
+                       const char *totag);
+/* Clear the recorder, unref the kept messages, free the layer. */
+void txfix_end(txfix *f);
+
 #endif
